@@ -1,0 +1,56 @@
+"""Shared test set-up: tasks run immediately, a small world of agents, and the skip policy."""
+
+import os
+
+import pytest
+
+
+def pytest_configure(config):
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True  # tests run tasks at once, in process, with in-memory storage
+
+
+def skip_or_fail(reason: str):
+    """Skip a test whose server or browser is missing; under CI=true that is a failure."""
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"required for CI but missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def roles(db):
+    from opsdesk.accounts.services import ensure_default_groups_and_roles
+
+    return ensure_default_groups_and_roles()
+
+
+@pytest.fixture
+def make_agent(roles):
+    """make_agent("itsm_user", login="alice") -> an agent holding that role (or none)."""
+    from opsdesk.accounts.tests.factories import AgentFactory
+
+    def make(role: str | None = None, **fields):
+        agent = AgentFactory(**fields)
+        if role:
+            agent.roles.add(roles[role])
+        return agent
+
+    return make
+
+
+@pytest.fixture
+def admin_agent(make_agent):
+    return make_agent("itsm_admin", login="admin1")
+
+
+@pytest.fixture
+def plain_agent(make_agent):
+    """An agent without any role: the "no" of every permission test."""
+    return make_agent(None, login="nobody")
+
+
+@pytest.fixture
+def admin_client(client, admin_agent):
+    client.force_login(admin_agent)
+    return client

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/2fa/", views.login_2fa_view, name="login_2fa"),
+    path("logout/", views.logout_view, name="logout"),
+    path("logout/everywhere/", views.logout_everywhere_view, name="logout_everywhere"),
+]

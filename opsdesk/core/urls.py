@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("customers/", views.area_view("customers"), name="area_customers"),
+    path("tickets/", views.area_view("tickets"), name="area_tickets"),
+    path("faq/", views.area_view("faq"), name="area_faq"),
+    path("cmdb/", views.area_view("cmdb"), name="area_cmdb"),
+    path("reports/", views.area_view("reports"), name="area_reports"),
+    path("admin/", views.area_view("admin"), name="admin_home"),
+    path("search/", views.search, name="search"),
+]

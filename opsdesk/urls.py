@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from opsdesk.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("opsdesk.accounts.urls")),
+    path("api/", include("opsdesk.api.urls")),
+    path("", include("opsdesk.core.urls")),
+]
