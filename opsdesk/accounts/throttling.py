@@ -3,7 +3,8 @@
 Per account: two wrong passwords within ``LOGIN_LOCK_WINDOW_SECONDS`` (1 s) lock the account
 for ``LOGIN_LOCK_SECONDS`` (60 s); ``LOGIN_DEACTIVATE_AFTER`` (10) consecutive wrong passwords
 deactivate it until an administrator re-activates it. Per address: too many failures within a
-window block the address for a while. Every lockout is logged (``LoginLockout`` and the ``opsdesk.security`` logger).
+window block the address for a while. Every lockout is logged (``LoginLockout`` and the
+``opsdesk.security`` logger).
 """
 
 import logging
