@@ -6,6 +6,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("opsdesk.accounts.urls")),
+    path("admin/", include("opsdesk.accounts.admin_urls")),
     path("api/", include("opsdesk.api.urls")),
     path("", include("opsdesk.core.urls")),
 ]

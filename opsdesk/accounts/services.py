@@ -9,7 +9,7 @@ from opsdesk.core.services import diff, record_change, snapshot
 
 from .choices import Permission
 from .defaults import DEFAULT_GROUPS, DEFAULT_ROLES
-from .models import Agent, AgentGroupPermission, Group, Role, RoleGroupPermission
+from .models import Agent, AgentGroupPermission, ApiToken, Group, Role, RoleGroupPermission
 from .selectors import forget_group_permissions
 
 
@@ -160,3 +160,27 @@ def log_out_everywhere(agent: Agent) -> None:
     """End every session of the agent by raising the session generation they remember."""
     Agent.objects.filter(pk=agent.pk).update(session_generation=agent.session_generation + 1)
     agent.session_generation += 1
+
+
+@transaction.atomic
+def create_api_token(*, agent: Agent, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with the raw value, which is shown only once."""
+    name = name.strip()
+    if not name:
+        raise ValueError("An API token needs a name.")
+    raw = ApiToken.generate_raw()
+    token = ApiToken.objects.create(
+        agent=agent,
+        name=name[:100],
+        prefix=raw[4:12],
+        token_hash=ApiToken.hash(raw),
+        expires_at=expires_at,
+    )
+    return token, raw
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    """Revoke a token; it stops working at once and stays listed as revoked."""
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+        token.revoked_at = timezone.now()

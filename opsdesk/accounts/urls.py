@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/2fa/", views.login_2fa_view, name="login_2fa"),
     path("logout/", views.logout_view, name="logout"),
     path("logout/everywhere/", views.logout_everywhere_view, name="logout_everywhere"),
+    path("", include("opsdesk.accounts.preferences_urls")),
 ]

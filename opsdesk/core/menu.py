@@ -111,9 +111,9 @@ MENU: tuple[MenuItem, ...] = (
         "core:admin_home",
         (RW, "admin"),
         (
-            MenuItem("admin_agents", _("Agents"), "accounts:agent_list", (RW, "admin")),
-            MenuItem("admin_groups", _("Groups"), "accounts:group_list", (RW, "admin")),
-            MenuItem("admin_roles", _("Roles"), "accounts:role_list", (RW, "admin")),
+            MenuItem("admin_agents", _("Agents"), "accounts_admin:agent_list", (RW, "admin")),
+            MenuItem("admin_groups", _("Groups"), "accounts_admin:group_list", (RW, "admin")),
+            MenuItem("admin_roles", _("Roles"), "accounts_admin:role_list", (RW, "admin")),
             MenuItem("admin_audit_log", _("Audit log"), "core:audit_log", (RW, "admin")),
         ),
     ),

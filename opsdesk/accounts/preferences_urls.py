@@ -1,0 +1,3 @@
+"""Personal preferences (manual 1.3) and the lost-password flow, in the ``accounts`` namespace."""
+
+urlpatterns = []
