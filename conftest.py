@@ -1,21 +1,14 @@
 """Shared test set-up: tasks run immediately, a small world of agents, and the skip policy."""
 
-import os
-
 import pytest
+
+from opsdesk.core.testing import skip_or_fail  # noqa: F401  (re-exported for test modules)
 
 
 def pytest_configure(config):
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True  # tests run tasks at once, in process, with in-memory storage
-
-
-def skip_or_fail(reason: str):
-    """Skip a test whose server or browser is missing; under CI=true that is a failure."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"required for CI but missing: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture

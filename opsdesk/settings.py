@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "opsdesk.core",
     "opsdesk.accounts",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "opsdesk.accounts.middleware.AgentSessionMiddleware",
+    "opsdesk.accounts.middleware.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -150,6 +152,9 @@ LOGIN_DEACTIVATE_AFTER = int(os.environ.get("LOGIN_DEACTIVATE_AFTER", "10"))
 # Per client address: this many failures within the window block the address for LOGIN_LOCK_SECONDS.
 LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "20"))
 LOGIN_ADDRESS_WINDOW_SECONDS = int(os.environ.get("LOGIN_ADDRESS_WINDOW_SECONDS", "300"))
+# Lost-password requests per client address within the window (more are refused for a while).
+PASSWORD_RESET_MAX_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_MAX_PER_ADDRESS", "5"))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "900"))
 # Administrators must use TOTP two-factor authentication when this is on.
 OPSDESK_REQUIRE_2FA_FOR_ADMINS = env_bool("OPSDESK_REQUIRE_2FA_FOR_ADMINS", False)
 
@@ -216,15 +221,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["opsdesk.api.permissions.IsAgent"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "opsdesk.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "opsdesk.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsDesk API",
-    "DESCRIPTION": "REST API of OpsDesk, the IT service management suite.",
+    "DESCRIPTION": "REST API of OpsDesk, the IT service management suite. Authenticate with a "
+    "personal API token (`Authorization: Token <token>`) or, in the browser, with the session "
+    "of a signed-in agent.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The interactive documentation loads its assets from our static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

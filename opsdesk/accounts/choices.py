@@ -27,3 +27,27 @@ class ArticleOrder(models.TextChoices):
 class StartView(models.TextChoices):
     DASHBOARD = "dashboard", _("Dashboard")
     TICKETS = "tickets", _("Tickets")
+
+
+class PageSize(models.IntegerChoices):
+    """Rows per page of overviews (Miscellaneous preferences, manual 1.3.3)."""
+
+    TEN = 10, "10"
+    FIFTEEN = 15, "15"
+    TWENTY = 20, "20"
+    TWENTY_FIVE = 25, "25"
+    THIRTY_FIVE = 35, "35"
+    FIFTY = 50, "50"
+    HUNDRED = 100, "100"
+
+
+class RefreshInterval(models.IntegerChoices):
+    """How often overviews refresh themselves, in seconds (0: never)."""
+
+    OFF = 0, _("off")
+    SECONDS_30 = 30, _("30 seconds")
+    MINUTES_1 = 60, _("1 minute")
+    MINUTES_2 = 120, _("2 minutes")
+    MINUTES_5 = 300, _("5 minutes")
+    MINUTES_10 = 600, _("10 minutes")
+    MINUTES_15 = 900, _("15 minutes")

@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -91,3 +92,24 @@ def login_refusal(username: str, address: str | None, now=None):
             "This account is locked for a short while after failed sign-ins. Try again in a minute."
         )
     return None
+
+
+def password_reset_allowed(address: str | None) -> bool:
+    """Count one lost-password request from ``address``; False once it asked too often.
+
+    At most ``PASSWORD_RESET_MAX_PER_ADDRESS`` requests per ``PASSWORD_RESET_WINDOW_SECONDS``,
+    counted in the cache (per process without Redis, which is enough to stop a mail flood).
+    """
+    if not address:
+        return True
+    key = f"opsdesk:password-reset:{address}"
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count == settings.PASSWORD_RESET_MAX_PER_ADDRESS + 1:
+        logger.warning("Lost-password requests blocked for address %s", address)
+    return count <= settings.PASSWORD_RESET_MAX_PER_ADDRESS

@@ -10,8 +10,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from opsdesk.core import menu
+from opsdesk.core.permissions import agent_meets
+
 from . import throttling
 from .backends import AgentBackend
+from .choices import StartView
 from .forms import LoginForm, TOTPForm
 from .middleware import SESSION_GENERATION_KEY
 from .models import Agent
@@ -22,6 +26,11 @@ NEXT_KEY = "opsdesk_login_next"
 
 
 def _start_view(agent: Agent) -> str:
+    """The agent's chosen view after login (Miscellaneous preferences), where the agent may go."""
+    if agent.start_view == StartView.TICKETS:
+        tickets = menu.find("tickets")
+        if tickets.url and agent_meets(agent, tickets.required):
+            return tickets.url
     return reverse("core:dashboard")
 
 

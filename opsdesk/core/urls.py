@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .audit import AuditLogView
 
 app_name = "core"
 
@@ -12,5 +13,6 @@ urlpatterns = [
     path("cmdb/", views.area_view("cmdb"), name="area_cmdb"),
     path("reports/", views.area_view("reports"), name="area_reports"),
     path("admin/", views.area_view("admin"), name="admin_home"),
+    path("admin/audit/", AuditLogView.as_view(), name="audit_log"),
     path("search/", views.search, name="search"),
 ]
