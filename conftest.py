@@ -11,6 +11,15 @@ def pytest_configure(config):
     HUEY.immediate = True  # tests run tasks at once, in process, with in-memory storage
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories hash a password per agent; MD5 keeps the suite quick (tests only)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def roles(db):
     from opsdesk.accounts.services import ensure_default_groups_and_roles

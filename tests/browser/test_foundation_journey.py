@@ -1,4 +1,4 @@
-"""End to end: an administrator creates an Operation Agent, who signs in and switches to Japanese."""
+"""End to end: an admin creates an Operation Agent, who signs in and switches to Japanese."""
 
 import re
 

@@ -16,15 +16,6 @@ pytestmark = pytest.mark.django_db
 GOOD_PASSWORD = "lantern-Orchid-4417"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The factories hash a password per agent; MD5 keeps tests that need many agents quick."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 @pytest.fixture
 def world(roles, plain_agent):
     """One object of each kind for the screens that show an object."""

@@ -28,11 +28,6 @@ NEW_AGENT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(admin_agent):
     """An API client signed in as an administrator."""
