@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "opsdesk.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from .search import register_search
+
+        register_search()

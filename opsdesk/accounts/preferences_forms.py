@@ -1,7 +1,7 @@
 """Forms of the personal preferences (manual 1.3) and of the lost-password flow.
 
 The forms check types and choices; the rules of the business (unique email, the out-of-office
-period, the current password) live in the services, whose errors ``add_service_errors`` puts
+period, the current password) live in the services, whose errors ``add_validation_error`` puts
 next to the fields they concern.
 """
 
@@ -13,43 +13,14 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from opsdesk.core.forms import BootstrapFormMixin
 
 from .choices import ArticleOrder, Language, PageSize, RefreshInterval, StartView
 from .models import Agent
 from .services import PREFERENCE_FIELDS, PROFILE_FIELDS, known_time_zones
-
-
-class BootstrapFormMixin:
-    """Gives widgets Bootstrap's classes and marks fields with errors as invalid."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            widget = self.fields[name].widget if name in self.fields else None
-            if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _time_zone_choices():
@@ -103,7 +74,7 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
         label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=lazy(password_validation.password_validators_help_text_html, str)(),
+        help_text=lazy(password_validation.password_validators_help_text_html, SafeString)(),
     )
     new_password_again = forms.CharField(
         label=_("New password again"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from opsdesk.core.forms import add_validation_error
 from opsdesk.core.permissions import agent_required
 
 from . import services
@@ -25,7 +26,6 @@ from .preferences_forms import (
     ProfileForm,
     TwoFactorDisableForm,
     TwoFactorEnableForm,
-    add_service_errors,
 )
 from .selectors import is_admin
 
@@ -91,7 +91,7 @@ def _save_profile_section(request, section: str, forms: dict):
         try:
             services.update_profile(agent=agent, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_validation_error(form, error)
             return None
         # The confirmation and the next page already speak the newly chosen language.
         translation.activate(agent.language)
@@ -117,7 +117,7 @@ def _save_profile_section(request, section: str, forms: dict):
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_validation_error(form, error)
             return None
         update_session_auth_hash(request, agent)
         messages.success(request, _("Your password has been changed."))
@@ -131,7 +131,7 @@ def _save_profile_section(request, section: str, forms: dict):
                 agent=agent, secret=_pending_totp_secret(request), code=form.cleaned_data["code"]
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_validation_error(form, error)
             return None
         request.session.pop(PENDING_TOTP_SECRET_KEY, None)
         messages.success(request, _("Two-factor authentication is now on."))
@@ -144,7 +144,7 @@ def _save_profile_section(request, section: str, forms: dict):
             agent=agent, code=form.cleaned_data["code"], password=form.cleaned_data["password"]
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        add_validation_error(form, error)
         return None
     messages.success(request, _("Two-factor authentication is now off."))
     return _profile_redirect("two-factor")
@@ -158,7 +158,7 @@ def miscellaneous(request):
         try:
             services.update_preferences(agent=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, _("Your preferences have been saved."))
             return redirect("accounts:preferences_misc")

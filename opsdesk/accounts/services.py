@@ -19,7 +19,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.models import AuditAction
-from opsdesk.core.services import diff, record_change, snapshot
+from opsdesk.core.services import (
+    create_object,
+    diff,
+    invalidate_object,
+    record_change,
+    snapshot,
+    update_object,
+)
 
 from .choices import PageSize, Permission, RefreshInterval
 from .defaults import DEFAULT_GROUPS, DEFAULT_ROLES
@@ -166,7 +173,7 @@ def set_role_members(*, role: Role, agents, actor=None) -> None:
 @transaction.atomic
 def create_group(*, actor=None, **fields) -> Group:
     """Create a group; permissions are granted on it afterwards."""
-    return _create(Group, actor=actor, **fields)
+    return create_object(Group, actor=actor, **fields)
 
 
 @transaction.atomic
@@ -179,7 +186,7 @@ def update_group(*, group: Group, actor=None, **fields) -> Group:
     if name is not None and name != group.name and group.name in DEFAULT_GROUPS:
         message = _("“%(name)s” is a default group and cannot be renamed.")
         raise ValidationError({"name": message % {"name": group.name}})
-    return _update(group, actor=actor, **fields)
+    return update_object(group, actor=actor, **fields)
 
 
 @transaction.atomic
@@ -190,13 +197,13 @@ def invalidate_group(*, group: Group, actor=None) -> Group:
     """
     if group.name == "admin":
         raise ValidationError(_("The admin group cannot be invalidated."))
-    return _invalidate(group, "valid", actor=actor)
+    return invalidate_object(group, "valid", actor=actor)
 
 
 @transaction.atomic
 def create_role(*, actor=None, agents=None, **fields) -> Role:
     """Create a role, with its members when given."""
-    role = _create(Role, actor=actor, **fields)
+    role = create_object(Role, actor=actor, **fields)
     if agents:
         set_role_members(role=role, agents=agents, actor=actor)
     return role
@@ -205,7 +212,7 @@ def create_role(*, actor=None, agents=None, **fields) -> Role:
 @transaction.atomic
 def update_role(*, role: Role, actor=None, agents=None, **fields) -> Role:
     """Change a role's fields (and its members when given), logging what changed."""
-    _update(role, actor=actor, **fields)
+    update_object(role, actor=actor, **fields)
     if agents is not None:
         set_role_members(role=role, agents=agents, actor=actor)
     return role
@@ -214,7 +221,7 @@ def update_role(*, role: Role, actor=None, agents=None, **fields) -> Role:
 @transaction.atomic
 def invalidate_role(*, role: Role, actor=None) -> Role:
     """Set a role invalid: its grants stop counting for its agents; nothing is deleted."""
-    return _invalidate(role, "valid", actor=actor)
+    return invalidate_object(role, "valid", actor=actor)
 
 
 @transaction.atomic
@@ -225,48 +232,7 @@ def invalidate_agent(*, agent: Agent, actor=None) -> Agent:
     """
     if actor is not None and actor.pk == agent.pk:
         raise ValidationError(_("You cannot invalidate your own account."))
-    return _invalidate(agent, "is_active", actor=actor)
-
-
-def _create(model, *, actor, **fields):
-    instance = model(created_by=actor, changed_by=actor, **fields)
-    instance.full_clean()
-    instance.save()
-    record_change(
-        actor=actor, instance=instance, action=AuditAction.CREATE, changes=snapshot(instance)
-    )
-    return instance
-
-
-def _update(instance, *, actor, **fields):
-    before = snapshot(type(instance).objects.get(pk=instance.pk))
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.changed_by = actor
-    instance.full_clean()
-    instance.save()
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=AuditAction.UPDATE,
-        changes=diff(before, snapshot(instance)),
-    )
-    return instance
-
-
-def _invalidate(instance, field: str, *, actor):
-    if not getattr(instance, field):
-        return instance
-    setattr(instance, field, False)
-    instance.changed_by = actor
-    instance.save(update_fields=[field, "changed_by", "changed_at"])
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=AuditAction.INVALIDATE,
-        changes={field: [True, False]},
-    )
-    return instance
+    return invalidate_object(agent, "is_active", actor=actor)
 
 
 def record_successful_login(agent: Agent) -> None:

@@ -43,43 +43,12 @@ from .csv_import import (
     plan_import,
     run_import,
 )
+from .forms import add_validation_error, apply_bootstrap
 from .models import AuditAction
 from .permissions import AgentRequiredMixin, Requirement
-from .services import diff, history_of, record_change, snapshot
+from .services import diff, history_of, invalidate_object, record_change, snapshot
 
 # Forms ------------------------------------------------------------------------------------------
-
-
-def apply_bootstrap(form: forms.BaseForm) -> forms.BaseForm:
-    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors."""
-    errors = form.errors if form.is_bound else {}
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(
-            widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
-        ):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            css = "form-select"
-        else:
-            css = "form-control"
-        classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
-        if css and css not in classes:
-            classes.append(css)
-        if name in errors:
-            classes.append("is-invalid")
-        if classes:
-            widget.attrs["class"] = " ".join(classes)
-    return form
-
-
-def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its fields where the form has them."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class CsvUploadForm(forms.Form):
@@ -517,23 +486,7 @@ class ObjectInvalidateView(ObjectViewMixin, View):
 
     def invalidate_object(self, obj, actor):
         """Generic invalidation with an audit entry; areas override this to call their service."""
-        field = self.validity_field
-        if not getattr(obj, field):
-            return obj
-        with transaction.atomic():
-            setattr(obj, field, False)
-            update_fields = [field]
-            if hasattr(obj, "changed_by"):
-                obj.changed_by = actor
-                update_fields += ["changed_by", "changed_at"]
-            obj.save(update_fields=update_fields)
-            record_change(
-                actor=actor,
-                instance=obj,
-                action=AuditAction.INVALIDATE,
-                changes={field: [True, False]},
-            )
-        return obj
+        return invalidate_object(obj, self.validity_field, actor=actor)
 
     def post(self, request, *args, **kwargs):
         obj = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])

@@ -1,7 +1,7 @@
-"""Writes shared by every area: the audit log of administered objects."""
+"""Writes shared by every area: the audit log, and audited create/update/invalidate."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
 from .models import AuditAction, AuditLogEntry
 
@@ -64,3 +64,54 @@ def history_of(instance: models.Model):
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
         object_id=str(instance.pk),
     ).select_related("actor")
+
+
+@transaction.atomic
+def create_object(model: type[models.Model], *, actor, **fields) -> models.Model:
+    """Validate and create one administered object, with who created it and an audit entry."""
+    instance = model(created_by=actor, changed_by=actor, **fields)
+    instance.full_clean()
+    instance.save()
+    record_change(
+        actor=actor, instance=instance, action=AuditAction.CREATE, changes=snapshot(instance)
+    )
+    return instance
+
+
+@transaction.atomic
+def update_object(instance: models.Model, *, actor, **fields) -> models.Model:
+    """Validate and save changed fields, logging old and new values of what changed."""
+    before = snapshot(type(instance)._default_manager.get(pk=instance.pk))
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    if hasattr(instance, "changed_by"):
+        instance.changed_by = actor
+    instance.full_clean()
+    instance.save()
+    record_change(
+        actor=actor,
+        instance=instance,
+        action=AuditAction.UPDATE,
+        changes=diff(before, snapshot(instance)),
+    )
+    return instance
+
+
+@transaction.atomic
+def invalidate_object(instance: models.Model, field: str = "valid", *, actor) -> models.Model:
+    """Set the validity flag ``field`` to False (objects with history are never deleted)."""
+    if not getattr(instance, field):
+        return instance
+    setattr(instance, field, False)
+    update_fields = [field]
+    if hasattr(instance, "changed_by"):
+        instance.changed_by = actor
+        update_fields += ["changed_by", "changed_at"]
+    instance.save(update_fields=update_fields)
+    record_change(
+        actor=actor,
+        instance=instance,
+        action=AuditAction.INVALIDATE,
+        changes={field: [True, False]},
+    )
+    return instance

@@ -1,0 +1,52 @@
+"""Form helpers shared by every area: Bootstrap 5 styling and service errors on forms."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def apply_bootstrap(form: forms.BaseForm) -> forms.BaseForm:
+    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors."""
+    errors = form.errors if form.is_bound else {}
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(
+            widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
+        ):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
+        if css and css not in classes:
+            classes.append(css)
+        if name in errors:
+            classes.append("is-invalid")
+        if classes:
+            widget.attrs["class"] = " ".join(classes)
+    return form
+
+
+def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields where the form has them."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class BootstrapFormMixin:
+    """Styles the form's widgets for Bootstrap 5 and marks fields with errors as invalid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        apply_bootstrap(self)
+
+    def full_clean(self):
+        super().full_clean()
+        apply_bootstrap(self)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        apply_bootstrap(self)
