@@ -12,15 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.csv_import import CREATE, UNCHANGED, UPDATE, CsvRow, PlannedRow, RowImporter
 
-from .choices import Language, Permission
-from .models import Agent, AgentGroupPermission, Group, Role, RoleGroupPermission
-from .services import create_agent, known_time_zones, update_agent
+from .choices import Language, Permission, time_zone_choices
+from .models import (
+    Agent,
+    AgentGroupPermission,
+    Group,
+    Role,
+    RoleGroupPermission,
+    default_time_zone,
+)
+from .services import create_agent, update_agent
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def time_zone_choices():
-    return [(name, name) for name in sorted(known_time_zones())]
 
 
 class AgentForm(forms.ModelForm):
@@ -32,7 +35,9 @@ class AgentForm(forms.ModelForm):
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
-    time_zone = forms.ChoiceField(label=capfirst(_("time zone")), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=capfirst(_("time zone")), choices=time_zone_choices, initial=default_time_zone
+    )
     roles = forms.ModelMultipleChoiceField(
         label=capfirst(_("roles")),
         queryset=Role.objects.all(),
@@ -67,18 +72,6 @@ class AgentForm(forms.ModelForm):
         else:
             self.fields["new_password"].help_text = _("Leave empty to keep the current password.")
         self.order_fields([*self.Meta.fields[:5], "new_password"])
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("out_of_office_start"), cleaned.get("out_of_office_end")
-        if bool(start) != bool(end):
-            field = "out_of_office_end" if start else "out_of_office_start"
-            self.add_error(field, _("Give both the first and the last day, or neither."))
-        elif start and end and end < start:
-            self.add_error(
-                "out_of_office_end", _("The out-of-office period cannot end before it starts.")
-            )
-        return cleaned
 
     def _post_clean(self):
         super()._post_clean()

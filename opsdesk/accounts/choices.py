@@ -1,3 +1,6 @@
+import functools
+import zoneinfo
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,3 +54,13 @@ class RefreshInterval(models.IntegerChoices):
     MINUTES_5 = 300, _("5 minutes")
     MINUTES_10 = 600, _("10 minutes")
     MINUTES_15 = 900, _("15 minutes")
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """IANA time zone names this machine knows."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]

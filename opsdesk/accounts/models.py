@@ -1,7 +1,9 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -9,8 +11,25 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.models import TrackedModel
 
-from .choices import ArticleOrder, Language, Permission, StartView
+from .choices import (
+    ArticleOrder,
+    Language,
+    PageSize,
+    Permission,
+    RefreshInterval,
+    StartView,
+    known_time_zones,
+)
 from .managers import AgentManager
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in known_time_zones():
+        raise ValidationError(_("Choose a time zone from the list."), code="time_zone")
 
 
 class Group(TrackedModel):
@@ -75,13 +94,19 @@ class Agent(AbstractBaseUser, TrackedModel):
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.EN
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
     out_of_office_start = models.DateField(_("out of office from"), null=True, blank=True)
     out_of_office_end = models.DateField(_("out of office until"), null=True, blank=True)
     out_of_office_note = models.CharField(_("out-of-office note"), max_length=250, blank=True)
-    page_size = models.PositiveSmallIntegerField(_("page size of overviews"), default=25)
+    page_size = models.PositiveSmallIntegerField(
+        _("page size of overviews"), choices=PageSize.choices, default=PageSize.TWENTY_FIVE
+    )
     refresh_interval = models.PositiveSmallIntegerField(
-        _("refresh interval of overviews (seconds, 0 = off)"), default=0
+        _("refresh interval of overviews"),
+        choices=RefreshInterval.choices,
+        default=RefreshInterval.OFF,
     )
     article_order = models.CharField(
         _("article order"),
@@ -156,8 +181,23 @@ class Agent(AbstractBaseUser, TrackedModel):
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
     def clean(self):
+        """Case-insensitive unique login and email, and a whole out-of-office period."""
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+        errors = {}
+        others = type(self).objects.exclude(pk=self.pk)
+        if self.login and others.filter(login__iexact=self.login).exists():
+            errors["login"] = _("An agent with this login already exists.")
+        if self.email and others.filter(email__iexact=self.email).exists():
+            errors["email"] = _("An agent with this email address already exists.")
+        start, end = self.out_of_office_start, self.out_of_office_end
+        if bool(start) != bool(end):
+            field = "out_of_office_end" if start else "out_of_office_start"
+            errors[field] = _("Give both the first and the last day, or neither.")
+        elif start and end and end < start:
+            errors["out_of_office_end"] = _("The out-of-office period cannot end before it starts.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class GroupPermissionGrant(models.Model):

@@ -18,13 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.forms import BootstrapFormMixin
 
-from .choices import ArticleOrder, Language, PageSize, RefreshInterval, StartView
+from .choices import (
+    ArticleOrder,
+    Language,
+    PageSize,
+    RefreshInterval,
+    StartView,
+    time_zone_choices,
+)
 from .models import Agent
-from .services import PREFERENCE_FIELDS, PROFILE_FIELDS, known_time_zones
-
-
-def _time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
+from .services import PREFERENCE_FIELDS, PROFILE_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -43,7 +46,7 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=_time_zone_choices,
+        choices=time_zone_choices,
         help_text=_("Dates and times are shown in this zone."),
     )
     out_of_office_start = forms.DateField(

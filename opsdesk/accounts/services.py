@@ -1,8 +1,5 @@
 """Writes of the accounts area: agents, groups, roles and their grants."""
 
-import functools
-import zoneinfo
-
 import pyotp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -28,7 +25,7 @@ from opsdesk.core.services import (
     update_object,
 )
 
-from .choices import PageSize, Permission, RefreshInterval
+from .choices import Permission
 from .defaults import DEFAULT_GROUPS, DEFAULT_ROLES
 from .models import Agent, AgentGroupPermission, ApiToken, Group, Role, RoleGroupPermission
 from .selectors import forget_group_permissions, is_admin
@@ -292,36 +289,7 @@ PREFERENCE_FIELDS = frozenset(
 )
 
 
-@functools.cache
-def known_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _check_profile(agent: Agent) -> dict:
-    errors = {}
-    if Agent.objects.filter(email__iexact=agent.email).exclude(pk=agent.pk).exists():
-        errors["email"] = _("Another agent already uses this email address.")
-    if agent.time_zone not in known_time_zones():
-        errors["time_zone"] = _("Choose a time zone from the list.")
-    start, end = agent.out_of_office_start, agent.out_of_office_end
-    if bool(start) != bool(end):
-        field = "out_of_office_end" if start else "out_of_office_start"
-        errors[field] = _("Give both the first and the last day, or neither.")
-    elif start and end and end < start:
-        errors["out_of_office_end"] = _("The out-of-office period cannot end before it starts.")
-    return errors
-
-
-def _check_preferences(agent: Agent) -> dict:
-    errors = {}
-    if agent.page_size not in PageSize.values:
-        errors["page_size"] = _("Choose a page size from the list.")
-    if agent.refresh_interval not in RefreshInterval.values:
-        errors["refresh_interval"] = _("Choose a refresh interval from the list.")
-    return errors
-
-
-def _change_own_fields(*, agent: Agent, fields: dict, allowed: frozenset, check) -> Agent:
+def _change_own_fields(*, agent: Agent, fields: dict, allowed: frozenset) -> Agent:
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Not a field the agent may change here: {', '.join(sorted(unknown))}")
@@ -330,10 +298,6 @@ def _change_own_fields(*, agent: Agent, fields: dict, allowed: frozenset, check)
     before = snapshot(current)
     for name, value in fields.items():
         setattr(current, name, value)
-    current.clean()
-    errors = check(current)
-    if errors:
-        raise ValidationError(errors)
     current.full_clean()
     current.changed_by = agent
     current.save(update_fields=[*fields, "changed_by", "changed_at"])
@@ -356,9 +320,7 @@ def update_profile(*, agent: Agent, **fields) -> Agent:
     out-of-office period needs both days, the last not before the first. Raises ValidationError
     (keyed by field) and then changes nothing.
     """
-    return _change_own_fields(
-        agent=agent, fields=fields, allowed=PROFILE_FIELDS, check=_check_profile
-    )
+    return _change_own_fields(agent=agent, fields=fields, allowed=PROFILE_FIELDS)
 
 
 @transaction.atomic
@@ -368,9 +330,7 @@ def update_preferences(*, agent: Agent, **fields) -> Agent:
     Page size and refresh interval must be one of the offered choices. Raises ValidationError
     (keyed by field) and then changes nothing.
     """
-    return _change_own_fields(
-        agent=agent, fields=fields, allowed=PREFERENCE_FIELDS, check=_check_preferences
-    )
+    return _change_own_fields(agent=agent, fields=fields, allowed=PREFERENCE_FIELDS)
 
 
 @transaction.atomic

@@ -136,7 +136,7 @@ def test_profile_refuses_an_email_another_agent_has_whatever_the_case(frank, age
         PROFILE_URL, profile_data(first_name="Changed", email="GRACE@example.com")
     )
     assert response.status_code == 200
-    assert "Another agent already uses this email address." in response.text
+    assert "An agent with this email address already exists." in response.text
     saved = stored(agent)
     assert saved.email == "frank@example.com"
     assert saved.first_name == "Frank"
@@ -291,7 +291,7 @@ def test_miscellaneous_preferences_are_saved(frank, agent):
     assert saved.start_view == "tickets"
     assert saved.quote_on_reply is False
     entry = AuditLogEntry.objects.filter(object_id=str(agent.pk)).first()
-    assert entry.changes["page_size"] == [25, 50]
+    assert entry.changes["page_size"] == ["25", "50"]  # as shown: the choice labels
 
 
 @pytest.mark.parametrize(
