@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     "of a signed-in agent.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["opsdesk.api.permissions.IsAgent"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # The interactive documentation loads its assets from our static files, never from a CDN.

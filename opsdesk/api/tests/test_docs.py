@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-def test_the_schema_describes_the_agent_endpoints(client):
-    response = client.get("/api/schema/", {"format": "json"})
+def test_the_schema_describes_the_agent_endpoints(admin_client):
+    response = admin_client.get("/api/schema/", {"format": "json"})
 
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -35,13 +35,20 @@ def test_the_schema_generates_without_warnings(tmp_path):
     assert "/api/v1/agents/" in (tmp_path / "s.yml").read_text()
 
 
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_schema_and_documentation_are_for_signed_in_agents(client, make_agent, url):
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(make_agent("itsm_viewer"))
+    assert client.get(url).status_code == 200
+
+
 def _asset_urls(html: str) -> list[str]:
     return re.findall(r'(?:src|href)="([^"]+)"', html)
 
 
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
-def test_the_interactive_documentation_loads_only_local_assets(client, url):
-    response = client.get(url)
+def test_the_interactive_documentation_loads_only_local_assets(admin_client, url):
+    response = admin_client.get(url)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,8 +61,8 @@ def test_the_interactive_documentation_loads_only_local_assets(client, url):
         assert finders.find(asset.removeprefix("/static/").split("?")[0]), asset
 
 
-def test_swagger_ui_does_not_call_the_online_validator(client):
-    html = client.get("/api/docs/").content.decode()
+def test_swagger_ui_does_not_call_the_online_validator(admin_client):
+    html = admin_client.get("/api/docs/").content.decode()
     assert '"validatorUrl": null' in html
 
 
