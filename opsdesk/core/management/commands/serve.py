@@ -1,8 +1,10 @@
+import os
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import BaseCommand
 
 
@@ -34,13 +36,15 @@ class Command(BaseCommand):
             subprocess.Popen(
                 [
                     python,
-                    "manage.py",
+                    "-m",
+                    "django",
                     "run_huey",
                     "--workers",
                     str(task_workers),
                     "--worker-type",
                     "thread",
-                ]
+                ],
+                env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
             ),
         ]
         self.stdout.write(self.style.SUCCESS(f"OpsDesk runs on http://{bind}/ (Ctrl+C stops it)"))
