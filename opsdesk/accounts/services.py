@@ -295,20 +295,9 @@ def _change_own_fields(*, agent: Agent, fields: dict, allowed: frozenset) -> Age
         raise ValueError(f"Not a field the agent may change here: {', '.join(sorted(unknown))}")
     # Work on a fresh copy so that bad input leaves the caller's object untouched too.
     current = Agent.objects.select_for_update().get(pk=agent.pk)
-    before = snapshot(current)
-    for name, value in fields.items():
-        setattr(current, name, value)
-    current.full_clean()
-    current.changed_by = agent
-    current.save(update_fields=[*fields, "changed_by", "changed_at"])
+    update_object(current, actor=agent, **fields)
     for name in fields:
         setattr(agent, name, getattr(current, name))
-    record_change(
-        actor=agent,
-        instance=current,
-        action=AuditAction.UPDATE,
-        changes=diff(before, snapshot(current)),
-    )
     return agent
 
 
