@@ -1,9 +1,13 @@
 """Writes shared by every area: the audit log, and audited create/update/invalidate."""
 
+from typing import TypeVar
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from .models import AuditAction, AuditLogEntry
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 _SKIPPED_FIELDS = {"password", "created_at", "changed_at", "created_by", "changed_by", "last_login"}
 
@@ -67,7 +71,7 @@ def history_of(instance: models.Model):
 
 
 @transaction.atomic
-def create_object(model: type[models.Model], *, actor, **fields) -> models.Model:
+def create_object(model: type[ModelT], *, actor, **fields) -> ModelT:
     """Validate and create one administered object, with who created it and an audit entry."""
     instance = model(created_by=actor, changed_by=actor, **fields)
     instance.full_clean()
@@ -79,7 +83,7 @@ def create_object(model: type[models.Model], *, actor, **fields) -> models.Model
 
 
 @transaction.atomic
-def update_object(instance: models.Model, *, actor, **fields) -> models.Model:
+def update_object(instance: ModelT, *, actor, **fields) -> ModelT:
     """Validate and save changed fields, logging old and new values of what changed."""
     before = snapshot(type(instance)._default_manager.get(pk=instance.pk))
     for name, value in fields.items():
@@ -98,7 +102,7 @@ def update_object(instance: models.Model, *, actor, **fields) -> models.Model:
 
 
 @transaction.atomic
-def invalidate_object(instance: models.Model, field: str = "valid", *, actor) -> models.Model:
+def invalidate_object(instance: ModelT, field: str = "valid", *, actor) -> ModelT:
     """Set the validity flag ``field`` to False (objects with history are never deleted)."""
     if not getattr(instance, field):
         return instance
