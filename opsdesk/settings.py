@@ -62,18 +62,20 @@ INSTALLED_APPS = [
     "opsdesk.core",
     "opsdesk.accounts",
     "opsdesk.api",
+    "opsdesk.customers",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "opsdesk.customers.middleware.PortalAwareSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "opsdesk.accounts.middleware.AgentSessionMiddleware",
     "opsdesk.accounts.middleware.AdminTwoFactorMiddleware",
+    "opsdesk.customers.middleware.CustomerUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -157,6 +159,15 @@ PASSWORD_RESET_MAX_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_MAX_PER_ADDR
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "900"))
 # Administrators must use TOTP two-factor authentication when this is on.
 OPSDESK_REQUIRE_2FA_FOR_ADMINS = env_bool("OPSDESK_REQUIRE_2FA_FOR_ADMINS", False)
+
+# Customer portal: groups every customer user holds rw on (OTOBO's CustomerGroupAlwaysGroups),
+# and the name of the portal's own session cookie (sent for /customer/ only).
+OPSDESK_CUSTOMER_ALWAYS_GROUPS = [
+    name.strip()
+    for name in os.environ.get("OPSDESK_CUSTOMER_ALWAYS_GROUPS", "users").split(",")
+    if name.strip()
+]
+PORTAL_SESSION_COOKIE_NAME = "opsdesk_customer_session"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]

@@ -54,7 +54,7 @@ MENU: tuple[MenuItem, ...] = (
             MenuItem(
                 "customer_administration",
                 _("Customer Administration"),
-                None,
+                "customers:company_list",
                 (RW, "customer_admin"),
             ),
         ),
@@ -114,6 +114,12 @@ MENU: tuple[MenuItem, ...] = (
             MenuItem("admin_agents", _("Agents"), "accounts_admin:agent_list", (RW, "admin")),
             MenuItem("admin_groups", _("Groups"), "accounts_admin:group_list", (RW, "admin")),
             MenuItem("admin_roles", _("Roles"), "accounts_admin:role_list", (RW, "admin")),
+            MenuItem(
+                "admin_dynamic_fields",
+                _("Dynamic fields"),
+                "dynamic_fields:dynamic_field_list",
+                (RW, "admin"),
+            ),
             MenuItem("admin_audit_log", _("Audit log"), "core:audit_log", (RW, "admin")),
         ),
     ),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +67,83 @@ class AuditLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class DynamicFieldObjectType(models.TextChoices):
+    """The kinds of objects that administrators may add fields to (areas add theirs)."""
+
+    CUSTOMER_COMPANY = "customer_company", _("customer")
+    CUSTOMER_USER = "customer_user", _("customer user")
+
+
+class DynamicFieldType(models.TextChoices):
+    TEXT = "text", _("text")
+    TEXTAREA = "textarea", _("text area")
+    INTEGER = "integer", _("integer")
+    DATE = "date", _("date")
+    DATETIME = "datetime", _("date and time")
+    DROPDOWN = "dropdown", _("dropdown")
+    MULTISELECT = "multiselect", _("multiselect")
+    CHECKBOX = "checkbox", _("checkbox")
+
+
+class DynamicField(TrackedModel):
+    """An administrator-defined extra field; values live in the object's ``extra`` JSON by name."""
+
+    object_type = models.CharField(
+        _("object type"), max_length=40, choices=DynamicFieldObjectType.choices
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=60,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z][A-Za-z0-9_]*\Z",
+                _("Start with a letter; use letters, digits and _ only."),
+            )
+        ],
+        help_text=_("Internal name, used as the CSV column and the API key; cannot be changed."),
+    )
+    label = models.CharField(_("label"), max_length=200)
+    label_ja = models.CharField(_("label (Japanese)"), max_length=200, blank=True)
+    field_type = models.CharField(_("field type"), max_length=20, choices=DynamicFieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_("Dropdown and multiselect only: [value, label] pairs."),
+    )
+    default_value = models.CharField(_("default value"), max_length=250, blank=True)
+    regex = models.CharField(
+        _("regular expression"),
+        max_length=250,
+        blank=True,
+        help_text=_("Text fields only: a value must match this pattern."),
+    )
+    regex_message = models.CharField(
+        _("message when the pattern does not match"), max_length=250, blank=True
+    )
+    help_text = models.CharField(_("help text"), max_length=250, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("dynamic field")
+        verbose_name_plural = _("dynamic fields")
+        ordering = ["object_type", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "name"],
+                name="dynamic_field_unique_name",
+                violation_error_message=_("This object type already has a field with this name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def label_for(self, language: str | None) -> str:
+        if language and language.startswith("ja") and self.label_ja:
+            return self.label_ja
+        return self.label

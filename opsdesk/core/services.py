@@ -23,12 +23,19 @@ def _display(value):
 
 
 def snapshot(instance: models.Model, extra: dict | None = None) -> dict:
-    """A comparable picture of an object's concrete fields (secrets and timestamps left out)."""
+    """A comparable picture of an object's concrete fields (secrets and timestamps left out).
+
+    A JSON dict field (``extra``) gives one entry per key, named ``field.key``.
+    """
     data = {}
     for field in instance._meta.concrete_fields:
         if field.name in _SKIPPED_FIELDS or not field.editable or field.primary_key:
             continue
         value = getattr(instance, field.name)
+        if isinstance(value, dict):  # extra fields: one entry per key, so history names each
+            for key, item in value.items():
+                data[f"{field.name}.{key}"] = _display(item)
+            continue
         if field.choices and value not in (None, ""):
             value = getattr(instance, f"get_{field.name}_display")()
         data[field.name] = _display(value)

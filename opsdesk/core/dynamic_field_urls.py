@@ -1,0 +1,5 @@
+"""Admin screens of dynamic field definitions, mounted under /admin/dynamic-fields/."""
+
+app_name = "dynamic_fields"
+
+urlpatterns: list = []

@@ -1,0 +1,292 @@
+"""Administrator-defined extra fields ("dynamic fields") of any object with an ``extra`` JSON field.
+
+A ``DynamicField`` defines a field for one object type. Values are stored in the object's ``extra``
+dict under the field's name, as JSON: text, integers, ISO dates ("2026-11-25") and date-times (UTC,
+ISO 8601), a choice's value, a list of values (multiselect) or a boolean. The same definitions give
+the edit forms their fields (``DynamicFieldsFormMixin``), CSV import and export their columns
+(``parse_text``/``to_text``) and detail pages their rows (``display_rows``).
+"""
+
+import datetime
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from .models import DynamicField, DynamicFieldType
+
+FORM_PREFIX = "extra__"
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "はい"})
+FALSE_WORDS = frozenset({"no", "n", "false", "0", "いいえ", ""})
+MULTI_SEPARATOR = "|"
+
+
+def definitions_for(object_type: str, *, include_invalid: bool = False) -> list[DynamicField]:
+    """The fields defined for ``object_type``, in display order (valid ones only by default)."""
+    fields = DynamicField.objects.filter(object_type=object_type)
+    if not include_invalid:
+        fields = fields.filter(valid=True)
+    return list(fields.order_by("order", "name"))
+
+
+def choice_labels(definition: DynamicField) -> dict[str, str]:
+    return {str(value): str(label) for value, label in definition.choices or []}
+
+
+def _check_pattern(definition: DynamicField, text: str) -> None:
+    if definition.regex and text and not re.fullmatch(definition.regex, text):
+        raise ValidationError(
+            definition.regex_message
+            or _("“%(value)s” does not have the expected format.") % {"value": text}
+        )
+
+
+# Python values (forms) <-> stored JSON values ---------------------------------------------------
+
+
+def to_storage(definition: DynamicField, value):
+    """A form's cleaned value as stored in ``extra`` (None when empty)."""
+    kind = definition.field_type
+    if value in (None, "", [], ()):
+        return False if kind == DynamicFieldType.CHECKBOX else None
+    if kind == DynamicFieldType.DATE:
+        return value.isoformat()
+    if kind == DynamicFieldType.DATETIME:
+        return value.astimezone(datetime.UTC).isoformat()
+    if kind == DynamicFieldType.MULTISELECT:
+        return [str(item) for item in value]
+    if kind == DynamicFieldType.CHECKBOX:
+        return bool(value)
+    if kind == DynamicFieldType.INTEGER:
+        return int(value)
+    return str(value)
+
+
+def from_storage(definition: DynamicField, stored):
+    """A stored value as a form's initial value."""
+    if stored in (None, ""):
+        return None
+    kind = definition.field_type
+    if kind == DynamicFieldType.DATE:
+        return parse_date(str(stored))
+    if kind == DynamicFieldType.DATETIME:
+        moment = parse_datetime(str(stored))
+        return timezone.localtime(moment) if moment is not None else None
+    return stored
+
+
+# Text (CSV) <-> stored JSON values ---------------------------------------------------------------
+
+
+def parse_text(definition: DynamicField, text: str):
+    """A CSV cell as a stored value, or ValidationError saying what is wrong with it."""
+    text = (text or "").strip()
+    kind = definition.field_type
+    if not text and kind != DynamicFieldType.CHECKBOX:
+        if definition.required:
+            raise ValidationError(_("This field is required."))
+        return None
+    if kind == DynamicFieldType.INTEGER:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” is not a whole number.") % {"value": text}
+            ) from None
+    if kind == DynamicFieldType.DATE:
+        try:
+            day = parse_date(text)
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValidationError(
+                _("“%(value)s” is not a date (write YYYY-MM-DD).") % {"value": text}
+            )
+        return day.isoformat()
+    if kind == DynamicFieldType.DATETIME:
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValidationError(
+                _("“%(value)s” is not a date and time (write YYYY-MM-DD HH:MM).") % {"value": text}
+            )
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.astimezone(datetime.UTC).isoformat()
+    if kind in (DynamicFieldType.DROPDOWN, DynamicFieldType.MULTISELECT):
+        labels = choice_labels(definition)
+        by_label = {label.lower(): value for value, label in labels.items()}
+        values = []
+        parts = text.split(MULTI_SEPARATOR) if kind == DynamicFieldType.MULTISELECT else [text]
+        for part in (part.strip() for part in parts):
+            if not part:
+                continue
+            if part in labels:
+                values.append(part)
+            elif part.lower() in by_label:
+                values.append(by_label[part.lower()])
+            else:
+                raise ValidationError(
+                    _("“%(value)s” is not one of: %(choices)s.")
+                    % {"value": part, "choices": ", ".join(labels)}
+                )
+        return values if kind == DynamicFieldType.MULTISELECT else values[0]
+    if kind == DynamicFieldType.CHECKBOX:
+        lowered = text.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            if definition.required:
+                raise ValidationError(_("This box must be ticked (yes)."))
+            return False
+        raise ValidationError(_("Write yes or no (1 or 0)."))
+    _check_pattern(definition, text)
+    return text
+
+
+def to_text(definition: DynamicField, stored) -> str:
+    """A stored value as a CSV cell (what ``parse_text`` reads back)."""
+    if stored in (None, ""):
+        return ""
+    if definition.field_type == DynamicFieldType.MULTISELECT:
+        return MULTI_SEPARATOR.join(str(item) for item in stored)
+    if definition.field_type == DynamicFieldType.CHECKBOX:
+        return "yes" if stored else "no"
+    return str(stored)
+
+
+def display(definition: DynamicField, stored) -> str:
+    """A stored value for people: choice labels, local dates, yes/no."""
+    if stored in (None, "", []):
+        return "—"
+    kind = definition.field_type
+    if kind == DynamicFieldType.CHECKBOX:
+        return _("yes") if stored else _("no")
+    if kind in (DynamicFieldType.DROPDOWN, DynamicFieldType.MULTISELECT):
+        labels = choice_labels(definition)
+        items = stored if isinstance(stored, list) else [stored]
+        return ", ".join(labels.get(str(item), str(item)) for item in items)
+    if kind == DynamicFieldType.DATETIME:
+        moment = parse_datetime(str(stored))
+        if moment is not None:
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return str(stored)
+
+
+def display_rows(object_type: str, extra: dict | None) -> list[tuple[str, str]]:
+    """(label, value) for each valid field of ``object_type``, in the current language."""
+    language = translation.get_language()
+    extra = extra or {}
+    return [
+        (definition.label_for(language), display(definition, extra.get(definition.name)))
+        for definition in definitions_for(object_type)
+    ]
+
+
+# Definition rules ------------------------------------------------------------------------------
+
+
+def validate_definition(definition: DynamicField) -> None:
+    """Rules of a definition that the model's field validators cannot express."""
+    errors: dict[str, str] = {}
+    kind = definition.field_type
+    if kind in (DynamicFieldType.DROPDOWN, DynamicFieldType.MULTISELECT):
+        if not definition.choices:
+            errors["choices"] = _("A dropdown or multiselect needs at least one choice.")
+        elif len({str(value) for value, _label in definition.choices}) != len(definition.choices):
+            errors["choices"] = _("Each choice value may appear only once.")
+    elif definition.choices:
+        errors["choices"] = _("Only dropdown and multiselect fields have choices.")
+    if definition.regex:
+        if kind not in (DynamicFieldType.TEXT, DynamicFieldType.TEXTAREA):
+            errors["regex"] = _("Only text fields can have a pattern.")
+        else:
+            try:
+                re.compile(definition.regex)
+            except re.error as error:
+                errors["regex"] = _("This is not a valid regular expression: %s") % error
+    if definition.default_value and "choices" not in errors and "regex" not in errors:
+        try:
+            parse_text(definition, definition.default_value)
+        except ValidationError as error:
+            errors["default_value"] = " ".join(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+# Forms -----------------------------------------------------------------------------------------
+
+
+def form_field(definition: DynamicField) -> forms.Field:
+    """The Django form field that edits one dynamic field."""
+    language = translation.get_language()
+    common = {
+        "label": definition.label_for(language),
+        "required": definition.required,
+        "help_text": definition.help_text,
+    }
+    kind = definition.field_type
+    if kind == DynamicFieldType.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if kind == DynamicFieldType.INTEGER:
+        return forms.IntegerField(**common)
+    if kind == DynamicFieldType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == DynamicFieldType.DATETIME:
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
+        )
+    if kind == DynamicFieldType.DROPDOWN:
+        choices = [("", "—")] + list(choice_labels(definition).items())
+        return forms.ChoiceField(choices=choices, **common)
+    if kind == DynamicFieldType.MULTISELECT:
+        return forms.MultipleChoiceField(choices=list(choice_labels(definition).items()), **common)
+    if kind == DynamicFieldType.CHECKBOX:
+        return forms.BooleanField(**common)
+    field = forms.CharField(max_length=1000, **common)
+    if definition.regex:
+        field.validators.append(lambda value: _check_pattern(definition, value))
+    return field
+
+
+class DynamicFieldsFormMixin:
+    """Adds the valid dynamic fields of ``dynamic_object_type`` to a ModelForm of an object with
+    ``extra``; ``extra_values()`` returns the new ``extra`` dict (values of fields that are not
+    on the form, such as invalidated ones, are kept)."""
+
+    dynamic_object_type: str = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        stored = dict(getattr(instance, "extra", None) or {})
+        creating = instance is None or instance._state.adding
+        self.dynamic_definitions = definitions_for(self.dynamic_object_type)
+        for definition in self.dynamic_definitions:
+            field = form_field(definition)
+            if definition.name in stored:
+                field.initial = from_storage(definition, stored[definition.name])
+            elif creating and definition.default_value:
+                field.initial = from_storage(
+                    definition, parse_text(definition, definition.default_value)
+                )
+            self.fields[FORM_PREFIX + definition.name] = field
+
+    def dynamic_bound_fields(self):
+        return [self[FORM_PREFIX + definition.name] for definition in self.dynamic_definitions]
+
+    def extra_values(self) -> dict:
+        instance = getattr(self, "instance", None)
+        values = dict(getattr(instance, "extra", None) or {})
+        for definition in self.dynamic_definitions:
+            value = to_storage(definition, self.cleaned_data.get(FORM_PREFIX + definition.name))
+            if value is None:
+                values.pop(definition.name, None)
+            else:
+                values[definition.name] = value
+        return values

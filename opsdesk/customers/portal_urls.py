@@ -1,0 +1,5 @@
+"""The customer portal, mounted under /customer/."""
+
+app_name = "portal"
+
+urlpatterns: list = []

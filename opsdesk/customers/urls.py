@@ -1,0 +1,5 @@
+"""Customer Administration (manual 4.3), mounted under /customers/."""
+
+app_name = "customers"
+
+urlpatterns: list = []
