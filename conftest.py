@@ -20,6 +20,16 @@ def fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in one test may activate a language (a Japanese user's); the next starts afresh."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def roles(db):
     from opsdesk.accounts.services import ensure_default_groups_and_roles

@@ -15,6 +15,7 @@ from .routers import ApiRouter
 
 API_MODULES = [
     "opsdesk.accounts.api",
+    "opsdesk.customers.api",
 ]
 
 router = ApiRouter()

@@ -22,6 +22,7 @@ FORM_PREFIX = "extra__"
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "はい"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", "いいえ", ""})
 MULTI_SEPARATOR = "|"
+TEXT_MAX_LENGTH = 1000  # a one-line text field's limit, the same in forms, CSV and the API
 
 
 def definitions_for(object_type: str, *, include_invalid: bool = False) -> list[DynamicField]:
@@ -65,15 +66,29 @@ def to_storage(definition: DynamicField, value):
     return str(value)
 
 
+def _stored_moment(stored) -> datetime.datetime | None:
+    """A stored date-time as an aware datetime (None when it cannot be read)."""
+    try:
+        moment = parse_datetime(str(stored))
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
 def from_storage(definition: DynamicField, stored):
-    """A stored value as a form's initial value."""
+    """A stored value as a form's initial value (None when it cannot be read)."""
     if stored in (None, ""):
         return None
     kind = definition.field_type
     if kind == DynamicFieldType.DATE:
-        return parse_date(str(stored))
+        try:
+            return parse_date(str(stored))
+        except ValueError:
+            return None
     if kind == DynamicFieldType.DATETIME:
-        moment = parse_datetime(str(stored))
+        moment = _stored_moment(stored)
         return timezone.localtime(moment) if moment is not None else None
     return stored
 
@@ -90,12 +105,10 @@ def parse_text(definition: DynamicField, text: str):
             raise ValidationError(_("This field is required."))
         return None
     if kind == DynamicFieldType.INTEGER:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValidationError(
-                _("“%(value)s” is not a whole number.") % {"value": text}
-            ) from None
+        # ASCII digits only: int() would also take "1_000" and other scripts' digits.
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": text})
+        return int(text)
     if kind == DynamicFieldType.DATE:
         try:
             day = parse_date(text)
@@ -135,7 +148,13 @@ def parse_text(definition: DynamicField, text: str):
                     _("“%(value)s” is not one of: %(choices)s.")
                     % {"value": part, "choices": ", ".join(labels)}
                 )
-        return values if kind == DynamicFieldType.MULTISELECT else values[0]
+        if not values:  # only separators, such as "|"
+            if definition.required:
+                raise ValidationError(_("This field is required."))
+            return None
+        if kind == DynamicFieldType.DROPDOWN:
+            return values[0]
+        return list(dict.fromkeys(values))
     if kind == DynamicFieldType.CHECKBOX:
         lowered = text.lower()
         if lowered in TRUE_WORDS:
@@ -145,6 +164,11 @@ def parse_text(definition: DynamicField, text: str):
                 raise ValidationError(_("This box must be ticked (yes)."))
             return False
         raise ValidationError(_("Write yes or no (1 or 0)."))
+    if kind == DynamicFieldType.TEXT and len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            _("Write at most %(limit)d characters (this has %(length)d).")
+            % {"limit": TEXT_MAX_LENGTH, "length": len(text)}
+        )
     _check_pattern(definition, text)
     return text
 
@@ -172,7 +196,7 @@ def display(definition: DynamicField, stored) -> str:
         items = stored if isinstance(stored, list) else [stored]
         return ", ".join(labels.get(str(item), str(item)) for item in items)
     if kind == DynamicFieldType.DATETIME:
-        moment = parse_datetime(str(stored))
+        moment = _stored_moment(stored)
         if moment is not None:
             return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
     return str(stored)
@@ -196,10 +220,22 @@ def validate_definition(definition: DynamicField) -> None:
     errors: dict[str, str] = {}
     kind = definition.field_type
     if kind in (DynamicFieldType.DROPDOWN, DynamicFieldType.MULTISELECT):
-        if not definition.choices:
+        choices = definition.choices
+        if not choices:
             errors["choices"] = _("A dropdown or multiselect needs at least one choice.")
-        elif len({str(value) for value, _label in definition.choices}) != len(definition.choices):
+        elif not isinstance(choices, list) or not all(
+            isinstance(pair, list | tuple) and len(pair) == 2 for pair in choices
+        ):
+            errors["choices"] = _("Each choice needs a value and a label.")
+        elif any(not str(value).strip() for value, _label in choices):
+            errors["choices"] = _("Each choice needs a value.")
+        elif len({str(value) for value, _label in choices}) != len(choices):
             errors["choices"] = _("Each choice value may appear only once.")
+        elif kind == DynamicFieldType.MULTISELECT and any(
+            MULTI_SEPARATOR in str(value) for value, _label in choices
+        ):
+            # "|" separates the values of a multiselect in CSV files.
+            errors["choices"] = _("The values of a multiselect may not contain “|”.")
     elif definition.choices:
         errors["choices"] = _("Only dropdown and multiselect fields have choices.")
     if definition.regex:
@@ -235,11 +271,15 @@ def form_field(definition: DynamicField) -> forms.Field:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
     if kind == DynamicFieldType.INTEGER:
         return forms.IntegerField(**common)
+    # Browsers' date inputs read ISO values only, whatever the language (Japanese formats use "/").
     if kind == DynamicFieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+        )
     if kind == DynamicFieldType.DATETIME:
         return forms.DateTimeField(
-            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            **common,
         )
     if kind == DynamicFieldType.DROPDOWN:
         choices = [("", "—")] + list(choice_labels(definition).items())
@@ -248,7 +288,7 @@ def form_field(definition: DynamicField) -> forms.Field:
         return forms.MultipleChoiceField(choices=list(choice_labels(definition).items()), **common)
     if kind == DynamicFieldType.CHECKBOX:
         return forms.BooleanField(**common)
-    field = forms.CharField(max_length=1000, **common)
+    field = forms.CharField(max_length=TEXT_MAX_LENGTH, **common)
     if definition.regex:
         field.validators.append(lambda value: _check_pattern(definition, value))
     return field
@@ -272,9 +312,11 @@ class DynamicFieldsFormMixin:
             if definition.name in stored:
                 field.initial = from_storage(definition, stored[definition.name])
             elif creating and definition.default_value:
-                field.initial = from_storage(
-                    definition, parse_text(definition, definition.default_value)
-                )
+                try:
+                    default = parse_text(definition, definition.default_value)
+                except ValidationError:  # a default that no longer fits: no initial value
+                    default = None
+                field.initial = from_storage(definition, default)
             self.fields[FORM_PREFIX + definition.name] = field
 
     def dynamic_bound_fields(self):

@@ -28,19 +28,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from .csv_import import (
     CREATE,
-    FORMULA_PREFIXES,
     UNCHANGED,
     UPDATE,
     CsvFormatError,
     ImportFailed,
     RowError,
+    csv_safe,
     decode_csv,
     plan_import,
+    rejected_rows_csv,
     run_import,
 )
 from .forms import add_validation_error, apply_bootstrap
@@ -321,14 +322,6 @@ class ObjectListView(ObjectViewMixin, View):
         return response
 
 
-def csv_safe(value) -> str:
-    """A cell that no spreadsheet runs as a formula (the import strips the added quote)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 class ObjectDetailView(ObjectViewMixin, View):
     """The object's fields and its audit history."""
 
@@ -552,17 +545,22 @@ class ObjectImportView(ObjectViewMixin, View):
     """CSV upload → preview (rows to create/update, every bad row) → import all or nothing.
 
     Between preview and confirmation the decoded file waits in the session under a one-time token.
+    When some lines are bad, the agent may instead import the valid lines ("partial"); the rejected
+    lines then wait in the session, under a new token, as a CSV file to download (their values plus
+    an ``error`` column), which can be corrected and imported again.
     """
 
     importer_class = None
     template_name = "core/generic/object_import.html"
     max_upload_size = 5 * 1024 * 1024
     session_key = "opsdesk_pending_import"
+    preview_limit = 200  # rows listed per section of the preview; the counts cover every row
+    rejected_filename: str | None = None
 
     def get_importer(self):
         return self.importer_class()
 
-    def render_page(self, *, form=None, plan=None, token=None, status=200):
+    def render_page(self, *, form=None, plan=None, token=None, rejected=None, status=200):
         importer = self.get_importer()
         context = self.base_context() | {
             "form": apply_bootstrap(form or CsvUploadForm()),
@@ -571,21 +569,54 @@ class ObjectImportView(ObjectViewMixin, View):
             "required_columns": importer.required_columns,
             "plan": plan,
             "token": token,
+            "rejected": rejected,
         }
         if plan is not None:
-            context.update(
-                to_create=plan.rows_to(CREATE),
-                to_update=plan.rows_to(UPDATE),
-                unchanged=plan.rows_to(UNCHANGED),
-            )
+            for action, name in ((CREATE, "to_create"), (UPDATE, "to_update")):
+                rows = plan.rows_to(action)
+                context[name] = rows[: self.preview_limit]
+                context[f"{name}_count"] = len(rows)
+                context[f"{name}_hidden"] = max(0, len(rows) - self.preview_limit)
+            context["unchanged_count"] = len(plan.rows_to(UNCHANGED))
+            context["valid_count"] = len(plan.rows)
         return render(self.request, self.template_name, context, status=status)
 
+    def pending(self, token: str | None) -> dict | None:
+        """What waits in the session for this screen under ``token``, or None."""
+        pending = self.request.session.get(self.session_key) or {}
+        if not token or pending.get("view") != self.url_base or pending.get("token") != token:
+            return None
+        return pending
+
     def get(self, request, *args, **kwargs):
-        return self.render_page()
+        if "download" in request.GET:
+            return self.download_rejected(request.GET["download"])
+        rejected = None
+        if "rejected" in request.GET:
+            pending = self.pending(request.GET["rejected"])
+            if pending is not None and "rejected" in pending:
+                rejected = {
+                    "count": pending["rejected_count"],
+                    "url": f"?download={pending['token']}",
+                }
+        return self.render_page(rejected=rejected)
+
+    def download_rejected(self, token):
+        pending = self.pending(token)
+        if pending is None or "rejected" not in pending:
+            messages.error(
+                self.request, _("The rejected lines are no longer available. Please import again.")
+            )
+            return self.render_page()
+        name = self.rejected_filename or f"{self.get_model()._meta.model_name}s-rejected.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.write("\ufeff" + pending["rejected"])  # with BOM, like every export
+        return response
 
     def post(self, request, *args, **kwargs):
-        if "confirm" in request.POST:
-            return self.confirm(request)
+        if "confirm" in request.POST or "partial" in request.POST:
+            return self.confirm(request, partial="partial" in request.POST)
         form = CsvUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_page(form=form)
@@ -605,11 +636,9 @@ class ObjectImportView(ObjectViewMixin, View):
         request.session[self.session_key] = {"view": self.url_base, "token": token, "text": text}
         return self.render_page(plan=plan, token=token)
 
-    def confirm(self, request):
-        pending = request.session.get(self.session_key) or {}
-        if pending.get("view") != self.url_base or pending.get("token") != request.POST.get(
-            "token"
-        ):
+    def confirm(self, request, *, partial: bool = False):
+        pending = self.pending(request.POST.get("token"))
+        if pending is None or "text" not in pending:
             messages.error(request, _("The preview has expired. Please upload the file again."))
             return self.render_page()
         importer = self.get_importer()
@@ -618,24 +647,43 @@ class ObjectImportView(ObjectViewMixin, View):
         except CsvFormatError as error:
             messages.error(request, str(error))
             return self.render_page()
-        if plan.ok:
+        if plan.ok or partial:
             try:
-                counts = run_import(plan, importer, actor=request.user)
+                counts = run_import(plan, importer, actor=request.user, partial=partial)
             except ImportFailed as failure:
                 plan.errors.append(RowError(failure.line, failure.message))
+                plan.errors.sort(key=lambda error: error.line)
             else:
-                request.session.pop(self.session_key, None)
-                messages.success(
-                    request,
-                    _(
-                        "Import finished: %(created)d created, %(updated)d updated, "
-                        "%(unchanged)d unchanged."
-                    )
-                    % {
-                        "created": counts[CREATE],
-                        "updated": counts[UPDATE],
-                        "unchanged": counts[UNCHANGED],
-                    },
-                )
-                return redirect(self.object_url("list") or "/")
+                return self.finished(request, plan, counts)
         return self.render_page(plan=plan, token=pending["token"])
+
+    def finished(self, request, plan, counts):
+        messages.success(
+            request,
+            _("Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "created": counts[CREATE],
+                "updated": counts[UPDATE],
+                "unchanged": counts[UNCHANGED],
+            },
+        )
+        if not plan.errors:
+            request.session.pop(self.session_key, None)
+            return redirect(self.object_url("list") or "/")
+        token = secrets.token_urlsafe(16)
+        request.session[self.session_key] = {
+            "view": self.url_base,
+            "token": token,
+            "rejected": rejected_rows_csv(plan),
+            "rejected_count": len(plan.errors),
+        }
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d line was rejected and not imported.",
+                "%(count)d lines were rejected and not imported.",
+                len(plan.errors),
+            )
+            % {"count": len(plan.errors)},
+        )
+        return redirect(f"{request.path}?rejected={token}")

@@ -138,9 +138,15 @@ class CustomerCompany(FieldCheckedUniqueMixin, TrackedModel):
         self.customer_id = (self.customer_id or "").strip()
         self.name = (self.name or "").strip()
         if self.customer_id.lower() in RESERVED_CUSTOMER_IDS:
+            # params only apply to a ValidationError of one message, not to a dict of them.
             raise ValidationError(
-                {"customer_id": _("“%(value)s” is reserved; choose another Customer ID.")},
-                params={"value": self.customer_id},
+                {
+                    "customer_id": ValidationError(
+                        _("“%(value)s” is reserved; choose another Customer ID."),
+                        code="reserved",
+                        params={"value": self.customer_id},
+                    )
+                }
             )
         if self.pk is not None:
             stored = (

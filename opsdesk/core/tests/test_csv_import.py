@@ -13,14 +13,20 @@ from opsdesk.core.csv_import import (
     ImportFailed,
     PlannedRow,
     RowImporter,
+    Snapshotter,
+    bulk_record_changes,
+    bulk_update,
     cell_value,
     decode_csv,
     detect_delimiter,
     error_message,
     plan_import,
     read_rows,
+    rejected_rows_csv,
     run_import,
 )
+from opsdesk.core.models import AuditAction, AuditLogEntry
+from opsdesk.core.services import snapshot
 
 COLUMNS = ("name", "comment")
 
@@ -171,3 +177,119 @@ def test_run_import_refuses_a_plan_with_errors():
     plan = plan_import("name\nbad\n", NameImporter())
     with pytest.raises(ValueError):
         run_import(plan, NameImporter(), actor=None)
+
+
+# Partial imports, rejected rows and the bulk helpers ---------------------------------------------
+
+
+def test_read_rows_uses_the_importers_spelling_and_skips_an_error_column():
+    names, rows, errors = read_rows(
+        "Name;Error;Comment\nsupport;old reason;first\nx;y;z;surplus\n",
+        columns=("Name", "comment"),
+    )
+    assert names == ["Name", "comment"]
+    assert [row.values for row in rows] == [{"Name": "support", "comment": "first"}]
+    assert [(error.line, error.cells) for error in errors] == [(3, ["x", "z", "surplus"])]
+
+
+def test_rejected_rows_csv_keeps_the_values_and_adds_the_reason():
+    text = "name;comment\ngood;1\nbad1;=2+2\nGOOD;dup\nx;y;surplus\n"
+    plan = plan_import(text, NameImporter())
+    rejected = rejected_rows_csv(plan)
+    assert rejected.splitlines() == [
+        "name,comment,error",
+        "bad1,'=2+2,name: is bad",
+        "GOOD,dup,name “GOOD” is also on line 2.",
+        "x,y,3 values but only 2 columns.,surplus",
+    ]
+    # Corrected, the file of rejected lines imports again (its error column is ignored).
+    corrected = rejected.replace("bad1", "fixed").replace("GOOD,dup", "other,dup")
+    again = plan_import(corrected.replace(",surplus", ""), NameImporter())
+    assert again.ok
+    assert [row.values for row in again.rows] == [
+        {"name": "fixed", "comment": "=2+2"},
+        {"name": "other", "comment": "dup"},
+        {"name": "x", "comment": "y"},
+    ]
+
+
+@pytest.mark.django_db
+def test_partial_import_writes_the_valid_rows_and_keeps_the_rejected_ones(admin_agent):
+    plan = plan_import("name,comment\nsupport,1\nbad,2\nboom,3\nnetwork,4\n", GroupImporter())
+    counts = run_import(plan, GroupImporter(), actor=admin_agent, partial=True)
+    assert counts == {"create": 2, "update": 0, "unchanged": 0, "rejected": 2}
+    assert Group.objects.filter(name__in=["support", "network"]).count() == 2
+    assert not Group.objects.filter(name="boom").exists()
+    assert [(error.line, error.message, error.cells) for error in plan.errors] == [
+        (3, "name: is bad", ["bad", "2"]),
+        (4, "refused by the service", ["boom", "3"]),
+    ]
+
+
+class BulkGroupImporter(GroupImporter):
+    """Writes every row at once; a "boom" row refuses the whole import."""
+
+    def apply_all(self, rows, *, actor):
+        self.applied = [row.line for row in rows]
+        if any(row.data["name"].startswith("boom") for row in rows):
+            raise ImportFailed(rows[0].line, "refused in bulk")
+        Group.objects.bulk_create(Group(name=row.data["name"]) for row in rows)
+
+
+@pytest.mark.django_db
+def test_run_import_uses_the_importers_apply_all(admin_agent):
+    importer = BulkGroupImporter()
+    plan = plan_import("name\nsupport\nold-unchanged\nbad\nnetwork\n", importer)
+    plan.rows[1].action = "unchanged"
+    counts = run_import(plan, importer, actor=admin_agent, partial=True)
+    assert importer.applied == [2, 5]  # unchanged rows are not handed over
+    assert counts == {"create": 2, "update": 0, "unchanged": 1, "rejected": 1}
+    assert Group.objects.filter(name__in=["support", "network"]).count() == 2
+
+    plan = plan_import("name\nfine\nboom\n", importer)
+    with pytest.raises(ImportFailed, match="refused in bulk"):
+        run_import(plan, importer, actor=admin_agent)
+    assert not Group.objects.filter(name="fine").exists()
+
+
+@pytest.mark.django_db
+def test_bulk_update_and_bulk_record_changes(admin_agent, roles, django_assert_max_num_queries):
+    groups = [Group.objects.create(name=f"team-{n}") for n in range(3)]
+    for number, group in enumerate(groups):
+        group.comment = f"comment {number}"
+        group.valid = number != 1
+    with django_assert_max_num_queries(2):
+        bulk_update(Group, groups, ["comment", "valid"])
+        bulk_record_changes(
+            admin_agent,
+            Group,
+            [(group, AuditAction.UPDATE, {"comment": ["", group.comment]}) for group in groups]
+            + [(groups[0], AuditAction.UPDATE, {})],  # changed nothing: no entry
+        )
+    stored = Group.objects.filter(name__startswith="team-").order_by("name")
+    assert [(group.comment, group.valid) for group in stored] == [
+        ("comment 0", True),
+        ("comment 1", False),
+        ("comment 2", True),
+    ]
+    entries = AuditLogEntry.objects.filter(object_id__in=[str(group.pk) for group in groups])
+    assert sorted(entry.changes["comment"][1] for entry in entries) == [
+        "comment 0",
+        "comment 1",
+        "comment 2",
+    ]
+    assert {entry.actor for entry in entries} == {admin_agent}
+
+
+@pytest.mark.django_db
+def test_snapshotter_gives_what_snapshot_gives(admin_agent, roles):
+    from opsdesk.customers.models import CustomerCompany
+
+    company = CustomerCompany.objects.create(
+        customer_id="SNAP", name="Snap", validity="invalid-temporarily", extra={"size": 5}
+    )
+    group = Group.objects.get(name="users")
+    assert Snapshotter(CustomerCompany)(company) == snapshot(company)
+    assert Snapshotter(Group)(group, {"members": ["b", "a"]}) == snapshot(
+        group, {"members": ["b", "a"]}
+    )

@@ -2,6 +2,7 @@ from django.core.management import BaseCommand, call_command
 
 from opsdesk.accounts.demo import DEMO_AGENTS, DEMO_PASSWORD, seed_demo_agents
 from opsdesk.accounts.services import ensure_default_groups_and_roles
+from opsdesk.customers.demo import DEMO_PORTAL_LOGINS, seed_demo_customers
 
 
 class Command(BaseCommand):
@@ -20,3 +21,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for login, (_first, _last, role, _language) in DEMO_AGENTS.items():
                 self.stdout.write(f"  {login:<8} {role}")
+            companies, customer_users = seed_demo_customers()
+            if companies or customer_users:
+                self.stdout.write(
+                    f"Demo customers seeded: {len(companies)} companies, "
+                    f"{len(customer_users)} customer users."
+                )
+            self.stdout.write(
+                f"Customer portal: /customer/ — logins: {', '.join(DEMO_PORTAL_LOGINS)} "
+                f"(password: {DEMO_PASSWORD})"
+            )
