@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .dynamic_fields import validate_definition
+from .dynamic_fields import reserved_names, validate_definition
 from .models import DynamicField
 
 # Fixed once the field exists: values are stored under the name, for objects of that type, in
@@ -101,6 +101,12 @@ class DynamicFieldForm(forms.ModelForm):
             if taken.exists():
                 # Names are keys of ``extra`` and CSV columns: "Size" and "size" would clash.
                 self.add_error("name", _("This object type already has a field with this name."))
+            elif name.lower() in reserved_names(object_type):
+                self.add_error(
+                    "name",
+                    _("“%(name)s” is a fixed field of this object type; choose another name.")
+                    % {"name": name},
+                )
         return cleaned
 
     def _post_clean(self):

@@ -9,6 +9,7 @@ the edit forms their fields (``DynamicFieldsFormMixin``), CSV import and export 
 
 import datetime
 import re
+from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,6 +24,32 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "1", "はい"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", "いいえ", ""})
 MULTI_SEPARATOR = "|"
 TEXT_MAX_LENGTH = 1000  # a one-line text field's limit, the same in forms, CSV and the API
+
+
+# object type -> (model, names that are not free: the model's fields and its CSV/API columns)
+_OBJECT_TYPES: dict[str, tuple[type, frozenset[str]]] = {}
+
+
+def register_object_type(object_type: str, model: type, *, reserved: Iterable[str] = ()) -> None:
+    """An area declares which model stores the values of ``object_type`` (in AppConfig.ready)."""
+    names = {field.name.lower() for field in model._meta.get_fields()}
+    names |= {name.lower() for name in reserved}
+    _OBJECT_TYPES[object_type] = (model, frozenset(names))
+    model.dynamic_field_object_type = object_type
+
+
+def reserved_names(object_type: str) -> frozenset[str]:
+    """Names a dynamic field of ``object_type`` may not take (they would shadow fixed columns)."""
+    return _OBJECT_TYPES.get(object_type, (None, frozenset()))[1]
+
+
+def labels_by_name(object_type: str) -> dict[str, str]:
+    """name -> label in the current language, of every field of ``object_type`` (for history)."""
+    language = translation.get_language()
+    return {
+        definition.name: definition.label_for(language)
+        for definition in DynamicField.objects.filter(object_type=object_type)
+    }
 
 
 def definitions_for(object_type: str, *, include_invalid: bool = False) -> list[DynamicField]:

@@ -44,6 +44,7 @@ from .csv_import import (
     rejected_rows_csv,
     run_import,
 )
+from .dynamic_fields import labels_by_name
 from .forms import add_validation_error, apply_bootstrap
 from .models import AuditAction
 from .permissions import AgentRequiredMixin, Requirement
@@ -145,18 +146,29 @@ def format_change_value(value: Any) -> str:
     return str(value)
 
 
-def _field_label(model, key: str) -> str:
-    if model is not None:
-        try:
-            return capfirst(model._meta.get_field(key).verbose_name)
-        except (FieldDoesNotExist, AttributeError):
-            pass
-    return key
+def _field_label(model, key: str, extra_labels: dict[str, str]) -> str:
+    if model is None:
+        return key
+    if key.startswith("extra.") and key[6:] in extra_labels:
+        return extra_labels[key[6:]]
+    history_labels = getattr(model, "history_labels", {})
+    if key in history_labels:
+        return capfirst(history_labels[key])
+    try:
+        return capfirst(model._meta.get_field(key).verbose_name)
+    except (FieldDoesNotExist, AttributeError):
+        return key
 
 
 def change_lines(entry) -> list[ChangeLine]:
     """An audit entry's changes, as lines "field: old → new" (or "field: value")."""
     model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    object_type = getattr(model, "dynamic_field_object_type", None)
+    extra_labels = (
+        labels_by_name(object_type)
+        if object_type and any(key.startswith("extra.") for key in entry.changes or {})
+        else {}
+    )
     paired = entry.action in (AuditAction.UPDATE, AuditAction.INVALIDATE)
     lines = []
     for key, value in (entry.changes or {}).items():
@@ -164,7 +176,7 @@ def change_lines(entry) -> list[ChangeLine]:
             old, new = value
             lines.append(
                 ChangeLine(
-                    _field_label(model, key),
+                    _field_label(model, key, extra_labels),
                     format_change_value(old),
                     format_change_value(new),
                     True,
@@ -172,7 +184,9 @@ def change_lines(entry) -> list[ChangeLine]:
             )
         else:
             lines.append(
-                ChangeLine(_field_label(model, key), "", format_change_value(value), False)
+                ChangeLine(
+                    _field_label(model, key, extra_labels), "", format_change_value(value), False
+                )
             )
     return lines
 

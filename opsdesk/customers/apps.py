@@ -8,6 +8,16 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
+        from opsdesk.core.dynamic_fields import register_object_type
+
+        from .importers import CompanyImporter, CustomerUserImporter
+        from .models import CustomerCompany, CustomerUser
         from .search import register_search
 
         register_search()
+        register_object_type(
+            "customer_company", CustomerCompany, reserved=CompanyImporter.base_columns
+        )
+        register_object_type(
+            "customer_user", CustomerUser, reserved=CustomerUserImporter.base_columns
+        )

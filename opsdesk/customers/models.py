@@ -170,6 +170,11 @@ class CustomerUserQuerySet(models.QuerySet):
 class CustomerUser(FieldCheckedUniqueMixin, TrackedModel):
     """A person at a customer who may sign in to the portal and on whose behalf tickets exist."""
 
+    # History entries of changes that are not model fields (see services).
+    history_labels = {
+        "group_permissions": _("group permissions"),
+        "portal_access": _("portal access"),
+    }
     unique_fields = (
         ("login", {}, _("A customer user with this login already exists.")),
         (

@@ -307,3 +307,20 @@ def test_invalidating_a_definition_keeps_it_and_takes_it_off_the_forms(
     assert admin_client.get(url("invalidate", size_field.pk)).status_code == 405
     assert definitions_for("customer_user") == []
     assert definitions_for("customer_user", include_invalid=True) == [size_field]
+
+
+def test_a_name_of_a_fixed_field_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("dynamic_fields:dynamic_field_add"),
+        {
+            "object_type": "customer_user",
+            "name": "City",
+            "label": "City",
+            "field_type": "text",
+            "order": 0,
+            "valid": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "is a fixed field of this object type" in response.content.decode()
+    assert not DynamicField.objects.filter(name__iexact="city").exists()

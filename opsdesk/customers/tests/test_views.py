@@ -751,3 +751,19 @@ def test_group_permissions_refuse_unknown_keys(admin_client, acme, roles):
     )
     assert response.status_code == 200
     assert not user.group_permissions.exists()
+
+
+def test_history_names_extra_fields_and_group_permissions_by_their_labels(admin_client, roles):
+    DynamicField.objects.create(
+        object_type="customer_user", name="contract_no", label="Contract number", field_type="text"
+    )
+    user = CustomerUserFactory()
+    services.update_customer_user(user, actor=None, extra={"contract_no": "C-1"})
+    services.set_customer_user_group_permissions(
+        user, actor=None, grants={Group.objects.get(name="users"): ["ro"]}
+    )
+    history = admin_client.get(reverse("customers:customer_user_detail", args=[user.pk]))
+    text = history.content.decode()
+    assert "Contract number" in text
+    assert "Group permissions" in text
+    assert "extra.contract_no" not in text
