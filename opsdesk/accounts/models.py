@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.models import TrackedModel
+from opsdesk.core.names import person_name
 
 from .choices import (
     ArticleOrder,
@@ -156,7 +157,7 @@ class Agent(AbstractBaseUser, TrackedModel):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
+        return person_name(self.first_name, self.last_name)
 
     def get_full_name(self):
         return self.full_name

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.accounts.choices import Language
 from opsdesk.accounts.models import validate_time_zone
 from opsdesk.core.models import TrackedModel
+from opsdesk.core.names import person_name
 
 from .choices import RESERVED_CUSTOMER_IDS, CustomerPermission, CustomerRole, Validity
 
@@ -263,7 +264,7 @@ class CustomerUser(FieldCheckedUniqueMixin, TrackedModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return person_name(self.first_name, self.last_name)
 
     @property
     def is_valid(self) -> bool:

@@ -32,6 +32,7 @@ from .forms import (
     CustomerUserGroupPermissionsForm,
     company_label,
 )
+from .importers import company_export_rows, customer_user_export_rows
 from .models import CustomerCompany, CustomerUser
 from .search import CUSTOMER_ADMINISTRATION
 from .selectors import always_groups, companies_of_user, customer_user_groups, users_of_company
@@ -97,8 +98,6 @@ class CompanyListView(CompanyViewMixin, CustomerListView):
 
     def export_rows(self, queryset):
         """The import's columns, so that an exported file can be edited and imported again."""
-        from .importers import company_export_rows
-
         return company_export_rows(queryset)
 
 
@@ -210,8 +209,6 @@ class CustomerUserListView(CustomerUserViewMixin, CustomerListView):
 
     def export_rows(self, queryset):
         """The import's columns, so that an exported file can be edited and imported again."""
-        from .importers import customer_user_export_rows
-
         # The export prefetches what it needs itself.
         return customer_user_export_rows(queryset.prefetch_related(None))
 

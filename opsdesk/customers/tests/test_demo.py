@@ -55,7 +55,7 @@ def test_the_japanese_company_has_japanese_users():
     users = CustomerUser.objects.filter(company=company)
     assert users.count() == 4
     assert {(user.language, user.time_zone) for user in users} == {("ja", "Asia/Tokyo")}
-    assert CustomerUser.objects.get(login="tanaka.hiroshi").full_name == "宏 田中"
+    assert CustomerUser.objects.get(login="tanaka.hiroshi").full_name == "田中 宏"
 
 
 def test_each_company_has_one_manager_and_one_user_has_an_additional_company():
