@@ -12,6 +12,18 @@ from .selectors import is_admin
 SESSION_GENERATION_KEY = "opsdesk_session_generation"
 
 
+def apply_language_and_zone(request, language: str, time_zone: str) -> None:
+    """Use a signed-in person's language and time zone for this request (blank: the defaults)."""
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    if time_zone:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+
+
 class AgentSessionMiddleware:
     """Ends sessions revoked by "log out everywhere" and applies the agent's language and zone."""
 
@@ -25,12 +37,7 @@ class AgentSessionMiddleware:
             if remembered != agent.session_generation:
                 logout(request)
             else:
-                translation.activate(agent.language)
-                request.LANGUAGE_CODE = agent.language
-                try:
-                    timezone.activate(zoneinfo.ZoneInfo(agent.time_zone))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    timezone.deactivate()
+                apply_language_and_zone(request, agent.language, agent.time_zone)
         response = self.get_response(request)
         timezone.deactivate()
         return response

@@ -40,19 +40,25 @@ def address_blocked(address: str | None, now=None) -> bool:
     return failures >= settings.LOGIN_ADDRESS_MAX_FAILURES
 
 
+def block_address_if_needed(address: str | None, now) -> None:
+    """Record (once per window) and log the block of an address that failed too often."""
+    if not address or not address_blocked(address, now):
+        return
+    window = now - timedelta(seconds=settings.LOGIN_ADDRESS_WINDOW_SECONDS)
+    if not LoginLockout.objects.filter(
+        kind=LoginLockout.Kind.ADDRESS, address=address, at__gte=window
+    ).exists():
+        LoginLockout.objects.create(kind=LoginLockout.Kind.ADDRESS, address=address, at=now)
+        logger.warning("Sign-in blocked for address %s after repeated failures", address)
+
+
 @transaction.atomic
 def record_failure(username: str, address: str | None, now=None) -> None:
     """Count one failed sign-in; lock or deactivate the account when the rules say so."""
     now = now or timezone.now()
     agent = find_agent(username)
     LoginFailure.objects.create(at=now, login=username[:254], address=address, agent=agent)
-    if address and address_blocked(address, now):
-        window = now - timedelta(seconds=settings.LOGIN_ADDRESS_WINDOW_SECONDS)
-        if not LoginLockout.objects.filter(
-            kind=LoginLockout.Kind.ADDRESS, address=address, at__gte=window
-        ).exists():
-            LoginLockout.objects.create(kind=LoginLockout.Kind.ADDRESS, address=address, at=now)
-            logger.warning("Sign-in blocked for address %s after repeated failures", address)
+    block_address_if_needed(address, now)
     if agent is None:
         return
     agent = Agent.objects.select_for_update().get(pk=agent.pk)

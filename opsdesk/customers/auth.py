@@ -35,7 +35,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts import throttling
-from opsdesk.accounts.models import LoginFailure, LoginLockout
+from opsdesk.accounts.models import LoginFailure
 from opsdesk.core.models import AuditAction
 from opsdesk.core.services import record_change
 
@@ -131,17 +131,6 @@ def login_refusal(username: str, address: str | None, now=None) -> str | None:
     return None
 
 
-def _block_address_if_needed(address: str | None, now) -> None:
-    if not address or not throttling.address_blocked(address, now):
-        return
-    window = now - timedelta(seconds=settings.LOGIN_ADDRESS_WINDOW_SECONDS)
-    if not LoginLockout.objects.filter(
-        kind=LoginLockout.Kind.ADDRESS, address=address, at__gte=window
-    ).exists():
-        LoginLockout.objects.create(kind=LoginLockout.Kind.ADDRESS, address=address, at=now)
-        logger.warning("Sign-in blocked for address %s after repeated failures", address)
-
-
 @transaction.atomic
 def record_failure(username: str, address: str | None, now=None) -> None:
     """Count one failed portal sign-in; lock or deactivate the customer user when due.
@@ -150,7 +139,7 @@ def record_failure(username: str, address: str | None, now=None) -> None:
     """
     now = now or timezone.now()
     LoginFailure.objects.create(at=now, login=_failure_key(username), address=address)
-    _block_address_if_needed(address, now)
+    throttling.block_address_if_needed(address, now)
     found = find_customer_user(username)
     if found is None:
         return

@@ -7,15 +7,16 @@ hold both at once, as in OTOBO (an agent may test the portal without signing out
 """
 
 import time
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
+
+from opsdesk.accounts.middleware import apply_language_and_zone
 
 PORTAL_PREFIX = "/customer/"
 CUSTOMER_USER_SESSION_KEY = "opsdesk_customer_user_id"
@@ -127,14 +128,7 @@ class CustomerUserMiddleware:
         customer_user = get_customer_user(request)
         request.customer_user = customer_user
         if customer_user is not None:
-            if customer_user.language:
-                translation.activate(customer_user.language)
-                request.LANGUAGE_CODE = customer_user.language
-            if customer_user.time_zone:
-                try:
-                    timezone.activate(zoneinfo.ZoneInfo(customer_user.time_zone))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    timezone.deactivate()
+            apply_language_and_zone(request, customer_user.language, customer_user.time_zone)
         response = self.get_response(request)
         timezone.deactivate()
         return response
