@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opsdesk.accounts",
     "opsdesk.api",
     "opsdesk.customers",
+    "opsdesk.tickets",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Tickets: numbers are YYYYMMDD + system id + counter; the hook marks the number in mail subjects.
+OPSDESK_SYSTEM_ID = os.environ.get("OPSDESK_SYSTEM_ID", "10")
+OPSDESK_TICKET_HOOK = os.environ.get("OPSDESK_TICKET_HOOK", "Ticket#")
+# Largest attachment accepted from agents, customers and the API, in bytes (default 20 MiB).
+OPSDESK_ATTACHMENT_MAX_SIZE = int(os.environ.get("OPSDESK_ATTACHMENT_MAX_SIZE", str(20 * 1024 * 1024)))
+# Base address of the agent interface, for links in mail (e.g. https://opsdesk.example.com).
+OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
 
 # Outbound mail.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -67,7 +67,8 @@ MENU: tuple[MenuItem, ...] = (
         (
             MenuItem("ticket_queue_view", _("Queue view"), None, (RO, "queue_view")),
             MenuItem("ticket_status_view", _("Status view"), None, (RO, "users")),
-            MenuItem("ticket_new", _("New ticket"), None, (RW, "users")),
+            MenuItem("ticket_new_phone", _("New phone ticket"), "tickets:new_phone", (RW, "users")),
+            MenuItem("ticket_new_email", _("New email ticket"), "tickets:new_email", (RW, "users")),
             MenuItem("ticket_search", _("Search"), None, (RO, "users")),
         ),
     ),
@@ -114,6 +115,22 @@ MENU: tuple[MenuItem, ...] = (
             MenuItem("admin_agents", _("Agents"), "accounts_admin:agent_list", (RW, "admin")),
             MenuItem("admin_groups", _("Groups"), "accounts_admin:group_list", (RW, "admin")),
             MenuItem("admin_roles", _("Roles"), "accounts_admin:role_list", (RW, "admin")),
+            MenuItem(
+                "admin_queues",
+                _("Contact persons (queues)"),
+                "tickets_admin:queue_list",
+                (RW, "admin"),
+            ),
+            MenuItem(
+                "admin_ticket_settings",
+                _("Ticket settings"),
+                "tickets_admin:home",
+                (RW, "admin"),
+                description=_(
+                    "States, priorities, types and workflows, system addresses, salutations, "
+                    "signatures, templates"
+                ),
+            ),
             MenuItem(
                 "admin_dynamic_fields",
                 _("Dynamic fields"),

@@ -74,6 +74,7 @@ class DynamicFieldObjectType(models.TextChoices):
 
     CUSTOMER_COMPANY = "customer_company", _("customer")
     CUSTOMER_USER = "customer_user", _("customer user")
+    TICKET = "ticket", _("ticket")
 
 
 class DynamicFieldType(models.TextChoices):
@@ -126,6 +127,15 @@ class DynamicField(TrackedModel):
     )
     help_text = models.CharField(_("help text"), max_length=250, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
+    screens = models.JSONField(
+        _("screens"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Where the field appears, for object types with several screens (tickets): "
+            "screen -> shown or required."
+        ),
+    )
     valid = models.BooleanField(_("valid"), default=True)
 
     class Meta:
