@@ -22,6 +22,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 	scripts/install-test-deps.sh
 
+# The demo writes outgoing mail to files under var/mail/ instead of sending it; set EMAIL_BACKEND
+# (and EMAIL_HOST...) in the environment to use a real mail server.
+run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 run: install
 	$(BIN)/python manage.py opsdesk_setup --demo
 	@echo ""

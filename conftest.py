@@ -66,3 +66,45 @@ def plain_agent(make_agent):
 def admin_client(client, admin_agent):
     client.force_login(admin_agent)
     return client
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server (aiosmtpd) on a free local port; Django sends to it over SMTP.
+
+    Yields the list of received messages (``email.message.EmailMessage``, policy.default), with
+    the envelope recipients in ``message["X-Envelope-To"]``.
+    """
+    import email
+    import email.policy
+
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        skip_or_fail("the aiosmtpd package is not installed (make test installs it)")
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            received.append(message)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:  # a free port (aiosmtpd's start-up check cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield received
+    finally:
+        controller.stop()

@@ -206,6 +206,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the demo's), mail is written
+# to files here instead of being sent.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OpsDesk <opsdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
