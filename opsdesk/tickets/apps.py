@@ -15,6 +15,9 @@ class TicketsConfig(AppConfig):
         post_migrate.connect(seed_ticket_defaults, sender=self)
 
         from .models import Ticket
+        from .search import register_search
+
+        register_search()
 
         register_object_type(
             "ticket",
