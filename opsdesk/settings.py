@@ -193,7 +193,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 OPSDESK_SYSTEM_ID = os.environ.get("OPSDESK_SYSTEM_ID", "10")
 OPSDESK_TICKET_HOOK = os.environ.get("OPSDESK_TICKET_HOOK", "Ticket#")
 # Largest attachment accepted from agents, customers and the API, in bytes (default 20 MiB).
-OPSDESK_ATTACHMENT_MAX_SIZE = int(os.environ.get("OPSDESK_ATTACHMENT_MAX_SIZE", str(20 * 1024 * 1024)))
+OPSDESK_ATTACHMENT_MAX_SIZE = int(
+    os.environ.get("OPSDESK_ATTACHMENT_MAX_SIZE", str(20 * 1024 * 1024))
+)
+# A TrueType font with Japanese glyphs for printed tickets (PDF); by default a Debian IPA/Noto font
+# when installed, else the PDF viewer's built-in Japanese font (HeiseiKakuGo-W5).
+OPSDESK_PDF_FONT = os.environ.get("OPSDESK_PDF_FONT", "")
 # Base address of the agent interface, for links in mail (e.g. https://opsdesk.example.com).
 OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
 

@@ -16,6 +16,7 @@ from .routers import ApiRouter
 API_MODULES = [
     "opsdesk.accounts.api",
     "opsdesk.customers.api",
+    "opsdesk.tickets.api",
 ]
 
 router = ApiRouter()

@@ -4,13 +4,24 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .dynamic_fields import reserved_names, validate_definition
-from .models import DynamicField
+from .dynamic_fields import (
+    SCREEN_VISIBILITY_CHOICES,
+    object_types_with_screens,
+    reserved_names,
+    screens_for,
+    validate_definition,
+)
+from .models import DynamicField, DynamicFieldObjectType
 
 # Fixed once the field exists: values are stored under the name, for objects of that type, in
 # that type's format.
 FIXED_AFTER_CREATION = ("object_type", "name", "field_type")
 RULE_FIELDS = ("field_type", "required", "choices", "default_value", "regex")
+SCREEN_PREFIX = "screen__"
+
+
+def screen_field_name(object_type: str, screen: str) -> str:
+    return f"{SCREEN_PREFIX}{object_type}__{screen}"
 
 
 def choices_to_text(choices) -> str:
@@ -89,6 +100,52 @@ class DynamicFieldForm(forms.ModelForm):
             "Given to new objects. Dropdown and multiselect: a choice's value (several separated "
             "by “|”); checkbox: yes or no; date: YYYY-MM-DD."
         )
+        self._add_screen_fields()
+
+    # Per-screen visibility (object types that registered screens, such as tickets) ------------
+
+    def _add_screen_fields(self):
+        """One hidden / shown / required choice per screen, for the object types with screens
+        (when adding: every such type, the page shows those of the chosen type)."""
+        creating = self.creating
+        object_types = object_types_with_screens() if creating else [self.instance.object_type]
+        stored = self.instance.screens if isinstance(self.instance.screens, dict) else {}
+        self.screen_names: dict[str, list[tuple[str, str]]] = {}
+        for object_type in object_types:
+            for key, label in screens_for(object_type):
+                name = screen_field_name(object_type, key)
+                self.fields[name] = forms.ChoiceField(
+                    label=label,
+                    choices=SCREEN_VISIBILITY_CHOICES,
+                    required=False,
+                    initial=stored.get(key, "") if not self.creating else "",
+                    widget=forms.RadioSelect,
+                )
+                self.screen_names.setdefault(object_type, []).append((key, name))
+
+    def main_fields(self):
+        """The bound fields of the definition itself (without the per-screen choices)."""
+        return [
+            field for field in self.visible_fields() if not field.name.startswith(SCREEN_PREFIX)
+        ]
+
+    def screen_groups(self):
+        """[(object type, its label, [bound screen fields])] for the template's screen matrix."""
+        labels = dict(DynamicFieldObjectType.choices)
+        return [
+            (object_type, labels.get(object_type, object_type), [self[name] for _k, name in names])
+            for object_type, names in self.screen_names.items()
+        ]
+
+    def screen_choices(self):
+        return SCREEN_VISIBILITY_CHOICES
+
+    def _clean_screens(self, object_type: str | None) -> dict:
+        return {
+            key: self.cleaned_data[name]
+            for key, name in self.screen_names.get(object_type or "", [])
+            if self.cleaned_data.get(name)
+        }
 
     def clean_choices(self):
         return choices_from_text(self.cleaned_data.get("choices", ""))
@@ -107,6 +164,9 @@ class DynamicFieldForm(forms.ModelForm):
                     _("“%(name)s” is a fixed field of this object type; choose another name.")
                     % {"name": name},
                 )
+        # Only the chosen object type's screens count; other types have none.
+        cleaned["screens"] = self._clean_screens(object_type)
+        self.instance.screens = cleaned["screens"]
         return cleaned
 
     def _post_clean(self):
@@ -116,11 +176,18 @@ class DynamicFieldForm(forms.ModelForm):
         try:
             validate_definition(self.instance)
         except ValidationError as error:
-            self._update_errors(error)
+            if "screens" in error.error_dict:  # no field of that name: above the form
+                self.add_error(None, error.error_dict.pop("screens"))
+            if error.error_dict:
+                self._update_errors(error)
 
     def service_fields(self) -> dict:
         """The fields to write; on a change, without those fixed after creation."""
-        fields = dict(self.cleaned_data)
+        fields = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not name.startswith(SCREEN_PREFIX)
+        }
         if not self.creating:
             for name in FIXED_AFTER_CREATION:
                 fields.pop(name, None)

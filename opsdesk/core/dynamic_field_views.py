@@ -6,6 +6,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .dynamic_field_forms import DynamicFieldForm
+from .dynamic_fields import screen_summary, screens_for
 from .generic import (
     ObjectDetailView,
     ObjectEditView,
@@ -114,11 +115,16 @@ class DynamicFieldDetailView(DynamicFieldViewMixin, ObjectDetailView):
             else:
                 value = field_value(obj, name)
             rows.append((label, value))
+            if name == "order" and screens_for(obj.object_type):
+                rows.append(
+                    (capfirst(obj._meta.get_field("screens").verbose_name), screen_summary(obj))
+                )
         return rows
 
 
 class DynamicFieldEditView(DynamicFieldViewMixin, ObjectEditView):
     form_class = DynamicFieldForm
+    template_name = "core/dynamic_fields/edit.html"
 
     def save_object(self, form, actor):
         if self.object is None:

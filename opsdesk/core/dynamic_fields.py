@@ -15,7 +15,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import DynamicField, DynamicFieldType
 
@@ -36,6 +38,73 @@ def register_object_type(object_type: str, model: type, *, reserved: Iterable[st
     names |= {name.lower() for name in reserved}
     _OBJECT_TYPES[object_type] = (model, frozenset(names))
     model.dynamic_field_object_type = object_type
+
+
+# Per-screen visibility ------------------------------------------------------------------------
+# Object types with several screens (tickets: new ticket, close...) let administrators show a
+# field, or show and require it, screen by screen: ``DynamicField.screens`` maps a screen's key to
+# ``SCREEN_SHOWN`` or ``SCREEN_REQUIRED``; a screen that is not listed hides the field.
+
+SCREEN_HIDDEN = ""
+SCREEN_SHOWN = "shown"
+SCREEN_REQUIRED = "required"
+SCREEN_VISIBILITY_CHOICES = (
+    (SCREEN_HIDDEN, gettext_lazy("hidden")),
+    (SCREEN_SHOWN, gettext_lazy("shown")),
+    (SCREEN_REQUIRED, gettext_lazy("shown and required")),
+)
+
+# object type -> ((screen key, label), ...)
+_SCREENS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def register_screens(object_type: str, screens: Iterable[tuple[str, str]]) -> None:
+    """An area declares the screens of ``object_type`` whose fields are chosen per screen (in
+    AppConfig.ready); the definition form then offers hidden / shown / required per screen."""
+    screens = tuple((str(key), label) for key, label in screens)
+    _SCREENS[object_type] = screens
+    # History names a changed screen setting ("screens.<key>") by the screen's label.
+    labels = dict(getattr(DynamicField, "history_labels", {}))
+    for key, label in screens:
+        labels[f"screens.{key}"] = format_lazy("{}: {}", gettext_lazy("screen"), label)
+    DynamicField.history_labels = labels
+
+
+def screens_for(object_type: str) -> tuple[tuple[str, str], ...]:
+    """(key, label) of the registered screens of ``object_type`` (none for most types)."""
+    return _SCREENS.get(object_type, ())
+
+
+def object_types_with_screens() -> list[str]:
+    return list(_SCREENS)
+
+
+def screen_definitions(object_type: str, screen: str) -> list[DynamicField]:
+    """The valid fields of ``object_type`` shown on ``screen``, in display order.
+
+    Each definition's ``required`` is resolved for that screen: required when the screen's setting
+    is "required" (or when the definition itself is required everywhere it is shown).
+    """
+    shown = []
+    for definition in definitions_for(object_type):
+        visibility = (definition.screens or {}).get(screen)
+        if visibility not in (SCREEN_SHOWN, SCREEN_REQUIRED):
+            continue
+        definition.required = definition.required or visibility == SCREEN_REQUIRED
+        shown.append(definition)
+    return shown
+
+
+def screen_summary(definition: DynamicField) -> str:
+    """ "New ticket: shown, Close: shown and required" (— when no screen shows the field)."""
+    labels = dict(SCREEN_VISIBILITY_CHOICES)
+    screens = definition.screens or {}
+    parts = [
+        f"{label}: {labels[screens[key]]}"
+        for key, label in screens_for(definition.object_type)
+        if screens.get(key) in (SCREEN_SHOWN, SCREEN_REQUIRED)
+    ]
+    return ", ".join(parts) or "—"
 
 
 def reserved_names(object_type: str) -> frozenset[str]:
@@ -211,6 +280,20 @@ def to_text(definition: DynamicField, stored) -> str:
     return str(stored)
 
 
+def json_value_as_text(definition: DynamicField, value) -> str:
+    """A JSON value (API, services) as the text that ``parse_text`` reads; other shapes refused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | str):
+        return str(value)
+    multiselect = definition.field_type == DynamicFieldType.MULTISELECT
+    if multiselect and isinstance(value, list) and all(isinstance(i, str) for i in value):
+        return MULTI_SEPARATOR.join(value)
+    raise ValidationError(_("Not a valid value for this field."))
+
+
 def display(definition: DynamicField, stored) -> str:
     """A stored value for people: choice labels, local dates, yes/no."""
     if stored in (None, "", []):
@@ -273,6 +356,9 @@ def validate_definition(definition: DynamicField) -> None:
                 re.compile(definition.regex)
             except re.error as error:
                 errors["regex"] = _("This is not a valid regular expression: %s") % error
+    screens_error = _screens_error(definition)
+    if screens_error:
+        errors["screens"] = screens_error
     if definition.default_value and "choices" not in errors and "regex" not in errors:
         try:
             parse_text(definition, definition.default_value)
@@ -280,6 +366,25 @@ def validate_definition(definition: DynamicField) -> None:
             errors["default_value"] = " ".join(error.messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _screens_error(definition: DynamicField) -> str | None:
+    screens = definition.screens
+    if not screens:
+        return None
+    known = dict(screens_for(definition.object_type))
+    if not isinstance(screens, dict):
+        return _("The screens must map each screen to “shown” or “required”.")
+    if not known:
+        return _("Fields of this object type have no per-screen settings.")
+    for key, value in screens.items():
+        if key not in known:
+            return _("“%(screen)s” is not a screen of this object type.") % {"screen": key}
+        if value not in (SCREEN_SHOWN, SCREEN_REQUIRED):
+            return _("“%(value)s” is not a screen setting: use “shown” or “required”.") % {
+                "value": value
+            }
+    return None
 
 
 # Forms -----------------------------------------------------------------------------------------

@@ -4,9 +4,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def apply_bootstrap(form: forms.BaseForm) -> forms.BaseForm:
-    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors."""
-    errors = form.errors if form.is_bound else {}
+def apply_bootstrap(form: forms.BaseForm, *, validate: bool = True) -> forms.BaseForm:
+    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors.
+
+    ``validate=False`` marks only errors already found: a form styled in its ``__init__`` may
+    still be setting its choices, so it must not be validated yet.
+    """
+    if not validate:
+        errors = form._errors or {}
+    elif form.is_bound:
+        errors = form.errors
+    else:
+        errors = {}
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(
@@ -41,7 +50,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        apply_bootstrap(self)
+        apply_bootstrap(self, validate=False)
 
     def full_clean(self):
         super().full_clean()

@@ -5,86 +5,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from opsdesk.core.dynamic_fields import definitions_for, parse_text
-from opsdesk.core.models import DynamicFieldObjectType, DynamicFieldType
+from opsdesk.api.extra_fields import ExtraFieldsSerializerMixin
+from opsdesk.core.models import DynamicFieldObjectType
 
 from . import services
 from .models import CustomerCompany, CustomerUser
-
-
-def _as_text(definition, value) -> str:
-    """A JSON value of ``extra`` as the text that ``parse_text`` reads (what a CSV cell holds)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | str):
-        return str(value)
-    multiselect = definition.field_type == DynamicFieldType.MULTISELECT
-    if multiselect and isinstance(value, list) and all(isinstance(i, str) for i in value):
-        return "|".join(value)
-    raise DjangoValidationError(_("Not a valid value for this field."))
-
-
-class ExtraFieldsSerializerMixin:
-    """``extra``: the values of the administrator-defined fields, by field name.
-
-    Each value is checked by its field's definition. On a change, the fields named are set (null
-    clears one) and the others keep their values. Names that are not valid fields are refused,
-    except with the value already stored (so that what a GET answered may be sent back).
-    """
-
-    dynamic_object_type = ""
-
-    def validate_extra(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError(_("Expected an object of field names and values."))
-        instance = getattr(self, "instance", None)
-        stored = dict(getattr(instance, "extra", None) or {})
-        definitions = {item.name: item for item in definitions_for(self.dynamic_object_type)}
-        result = dict(stored)
-        errors = {}
-        for name, item in value.items():
-            definition = definitions.get(name)
-            if definition is None:
-                if name in stored and stored[name] == item:
-                    continue
-                errors[name] = [_("There is no field named “%(name)s”.") % {"name": name}]
-                continue
-            try:
-                parsed = parse_text(definition, _as_text(definition, item))
-            except DjangoValidationError as error:
-                errors[name] = list(error.messages)
-                continue
-            if parsed is None:
-                result.pop(name, None)
-            else:
-                result[name] = parsed
-        if instance is None:
-            for name, definition in definitions.items():
-                if name in value:
-                    continue
-                try:
-                    # A new object gets the field's default value, and needs its required fields.
-                    parsed = parse_text(definition, definition.default_value)
-                except DjangoValidationError as error:
-                    errors[name] = list(error.messages)
-                    continue
-                if parsed is not None:
-                    result[name] = parsed
-        if errors:
-            raise serializers.ValidationError(errors)
-        return result
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if getattr(self, "instance", None) is None and "extra" not in attrs:
-            # A new object given no ``extra`` still gets defaults and needs its required fields.
-            try:
-                attrs["extra"] = self.validate_extra({})
-            except serializers.ValidationError as error:
-                raise serializers.ValidationError({"extra": error.detail}) from error
-        return attrs
 
 
 def _field_errors(error: DjangoValidationError, renamed: dict[str, str]) -> dict:

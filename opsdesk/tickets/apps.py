@@ -10,10 +10,11 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self):
-        from opsdesk.core.dynamic_fields import register_object_type
+        from opsdesk.core.dynamic_fields import register_object_type, register_screens
 
         post_migrate.connect(seed_ticket_defaults, sender=self)
 
+        from .choices import DynamicFieldScreen
         from .models import Ticket
         from .search import register_search
 
@@ -42,6 +43,7 @@ class TicketsConfig(AppConfig):
                 "sla",
             ),
         )
+        register_screens("ticket", DynamicFieldScreen.choices)
 
 
 def seed_ticket_defaults(sender, using="default", **kwargs):

@@ -21,6 +21,22 @@ TAG_ATTRIBUTES = {
 }
 
 
+def _filter_urls(tag: str, attribute: str, value: str) -> str | None:
+    """Per-tag URL rules nh3's scheme list cannot express: links may not be ``data:`` (a page
+    in disguise); images only from the mail itself (``cid:``), ``data:image/...`` or this site
+    (relative), never from other sites (tracking pixels)."""
+    # As browsers read it: tabs and newlines dropped, backslashes are slashes ("/\\x" is "//x").
+    url = re.sub(r"[\t\n\r]", "", value).strip().lower().replace("\\", "/")
+    if tag == "a" and attribute == "href" and url.startswith("data:"):
+        return None
+    if tag == "img" and attribute == "src":
+        if url.startswith("data:"):
+            return value if url.startswith("data:image/") else None
+        if url.startswith(("http:", "https:", "//")):
+            return None
+    return value
+
+
 def sanitize_html(markup: str) -> str:
     """Only harmless tags and attributes; scripts, styles, event handlers and javascript: go."""
     if not markup:
@@ -28,6 +44,7 @@ def sanitize_html(markup: str) -> str:
     return nh3.clean(
         markup,
         attributes=TAG_ATTRIBUTES,
+        attribute_filter=_filter_urls,
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
@@ -59,6 +76,7 @@ def html_to_text(markup: str) -> str:
             "table",
         },
         attributes={},
+        clean_content_tags={"script", "style", "title"},  # a mail's <title> is not its text
         strip_comments=True,
     )
     text = _BLOCK_END.sub("\n", cleaned)

@@ -271,6 +271,16 @@ class TicketType(BilingualLabelMixin, TrackedModel):
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
 
+    # Names of the workflow changes in the audit log (written by admin_services).
+    history_labels = {
+        "states_added": _("allowed states added"),
+        "states_removed": _("allowed states removed"),
+        "initial_states_added": _("states for a new ticket added"),
+        "initial_states_removed": _("states for a new ticket removed"),
+        "transitions_added": _("transitions added"),
+        "transitions_removed": _("transitions removed"),
+    }
+
     class Meta:
         verbose_name = _("ticket type")
         verbose_name_plural = _("ticket types")

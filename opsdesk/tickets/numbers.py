@@ -19,7 +19,8 @@ COUNTER_DIGITS = 6
 
 
 def next_ticket_number() -> str:
-    day = timezone.localdate()
+    # The server's day (TIME_ZONE), not the viewer's: the middleware activates each agent's zone.
+    day = timezone.localdate(timezone=timezone.get_default_timezone())
     with transaction.atomic():
         value = _increment(day)
     return f"{day:%Y%m%d}{settings.OPSDESK_SYSTEM_ID}{value:0{COUNTER_DIGITS}d}"

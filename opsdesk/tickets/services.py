@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Agent
 from opsdesk.core import events
-from opsdesk.core.dynamic_fields import definitions_for, parse_text, to_text
+from opsdesk.core.dynamic_fields import definitions_for, json_value_as_text, parse_text
 from opsdesk.customers.models import CustomerCompany, CustomerUser
 
 from . import selectors
@@ -234,6 +234,8 @@ def _time_units(value) -> Decimal:
         units = Decimal(str(value or 0))
     except InvalidOperation as error:
         raise ValidationError({"time_units": _("Enter a number of time units.")}) from error
+    if not units.is_finite():  # "NaN" parses, and comparing it would raise
+        raise ValidationError({"time_units": _("Enter a number of time units.")})
     if units < 0 or units >= Decimal("100000000"):
         raise ValidationError({"time_units": _("Time units must be between 0 and 99999999.")})
     return units.quantize(Decimal("0.01"))
@@ -251,7 +253,7 @@ def _clean_extra(values: dict, *, stored: dict | None = None) -> dict:
             errors[name] = [_("There is no ticket field named “%(name)s”.") % {"name": name}]
             continue
         try:
-            parsed = parse_text(definition, to_text(definition, value))
+            parsed = parse_text(definition, json_value_as_text(definition, value))
         except ValidationError as error:
             errors[name] = list(error.messages)
             continue
@@ -287,6 +289,7 @@ FIRST_ARTICLE_HISTORY = {
     (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
     (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
     (Channel.EMAIL, SenderType.AGENT): HistoryType.EMAIL_AGENT,
+    (Channel.EMAIL, SenderType.CUSTOMER): HistoryType.EMAIL_CUSTOMER,
     (Channel.WEB, SenderType.CUSTOMER): HistoryType.WEB_REQUEST_CUSTOMER,
 }
 
@@ -405,7 +408,10 @@ def _create_article(
     actor,
     actor_label: str,
     history_type: str,
+    store_files: bool = True,
 ) -> Article:
+    """Create the article, its attachments and history. ``store_files=False`` leaves writing the
+    source and attachment files to the caller (``_store_files``), e.g. after a mail went out."""
     if draft.channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel “%s”.") % draft.channel})
     if draft.sender_type not in SenderType.values:
@@ -435,10 +441,8 @@ def _create_article(
         time_units=units,
         created_by=actor,
     )
-    if draft.source is not None:
-        article.source.save(f"{ticket.number}-{article.pk}.eml", ContentFile(draft.source))
-    for upload in draft.attachments:
-        _store_attachment(article, upload)
+    if store_files:
+        _store_files(article, draft)
     _record(
         ticket,
         history_type,
@@ -469,6 +473,17 @@ def _create_article(
     return article
 
 
+def _store_files(article: Article, draft: ArticleDraft) -> None:
+    """Write the draft's original source and attachments to storage (and their rows)."""
+    if draft.source is not None:
+        article.source.save(
+            f"{article.ticket.number}-{article.pk}.eml", ContentFile(draft.source), save=False
+        )
+        Article.objects.filter(pk=article.pk).update(source=article.source.name)
+    for upload in draft.attachments:
+        _store_attachment(article, upload)
+
+
 # Which action an article needs: notes need ``note``, phone calls and mail ``rw``.
 def _article_action(draft: ArticleDraft) -> str:
     if draft.channel == Channel.INTERNAL:
@@ -481,7 +496,7 @@ def _article_action(draft: ArticleDraft) -> str:
 ARTICLE_HISTORY = {
     Channel.INTERNAL: HistoryType.ADD_NOTE,
     Channel.PHONE: HistoryType.PHONE_CALL_AGENT,
-    Channel.EMAIL: HistoryType.EMAIL_CUSTOMER,
+    Channel.EMAIL: HistoryType.EMAIL_AGENT,
     Channel.WEB: HistoryType.WEB_REQUEST_CUSTOMER,
     Channel.CHAT: HistoryType.ADD_NOTE,
 }
@@ -501,9 +516,12 @@ def add_article(
     """Add an article (note, phone call, customer message...), optionally changing the state.
 
     Notes need ``note`` permission, phone calls and mail ``rw``. A phone call from the customer is
-    recorded with sender type customer (history PhoneCallCustomer).
+    recorded with sender type customer (history PhoneCallCustomer). Changing the state with
+    ``next_state`` needs the state permission as well (``rw``), so ``note`` alone cannot.
     """
     _check(actor, _article_action(draft), ticket)
+    if next_state is not None and next_state.pk != ticket.state_id:
+        _check(actor, TicketAction.STATE, ticket)
     _locked_row(ticket)
     if history_type is None:
         history_type = ARTICLE_HISTORY.get(draft.channel, HistoryType.ADD_NOTE)
@@ -628,6 +646,9 @@ def _change_state(
             ticket.lock_changed_at = timezone.now()
             fields += ["locked", "lock_changed_at"]
             _record(ticket, HistoryType.UNLOCK, actor=actor, actor_label=actor_label)
+    elif ticket.closed_at is not None:  # reopened: no longer closed
+        ticket.closed_at = None
+        fields.append("closed_at")
     _touch(ticket, actor, *fields)
     _record(
         ticket,
@@ -767,7 +788,7 @@ def set_owner(
     if owner is not None:
         _check_candidate(owner, selectors.owner_candidates(ticket.queue), "owner")
     _locked_row(ticket)
-    if owner is not None and owner.pk == ticket.owner_id:
+    if getattr(owner, "pk", None) == ticket.owner_id:
         return ticket
     old = ticket.owner
     ticket.owner = owner
@@ -1080,7 +1101,7 @@ def account_time(
 EMAIL_HISTORY = {
     "reply": HistoryType.SEND_ANSWER,
     "forward": HistoryType.FORWARD,
-    "email": HistoryType.EMAIL_CUSTOMER,
+    "email": HistoryType.EMAIL_AGENT,
 }
 
 
@@ -1153,19 +1174,146 @@ def send_email(
     )
     history_type = EMAIL_HISTORY[kind]
     article = _create_article(
-        ticket, draft, actor=actor, actor_label=actor_label, history_type=history_type
+        ticket,
+        draft,
+        actor=actor,
+        actor_label=actor_label,
+        history_type=history_type,
+        store_files=False,  # written once the mail is out: a refused mail leaves no files
     )
     if next_state is not None and next_state.pk != ticket.state_id:
         _change_state(ticket, next_state, pending_until, actor=actor, actor_label=actor_label)
     else:
         _touch(ticket, actor)
+    _deliver(message, ticket)
+    _store_files(article, draft)
+    _emit("ArticleSend", ticket, actor, article_id=article.pk)
+    return article
+
+
+def _deliver(message, ticket: Ticket) -> None:
+    """Hand ``message`` to the mail server; a failure becomes a ValidationError that rolls the
+    caller's transaction back (smtplib's errors and connection errors are OSErrors)."""
     try:
         message.send(fail_silently=False)
-    except OSError as error:  # smtplib.SMTPException is an OSError, as are connection errors
+    except OSError as error:
         logger.warning("Mail for ticket %s could not be sent: %s", ticket.number, error)
         raise ValidationError(
             _("The mail could not be sent (%(error)s); nothing was saved. Try again later.")
             % {"error": error}
         ) from error
+
+
+@transaction.atomic
+def create_email_ticket(
+    *,
+    actor: Agent | None,
+    title: str,
+    queue: Queue,
+    to: str,
+    body: str,
+    cc: str = "",
+    bcc: str = "",
+    customer_user: CustomerUser | None = None,
+    customer_company: CustomerCompany | None = None,
+    customer_address: str = "",
+    ticket_type: TicketType | None = None,
+    state: TicketState | None = None,
+    priority: Priority | None = None,
+    owner: Agent | None = None,
+    responsible: Agent | None = None,
+    pending_until: datetime.datetime | None = None,
+    extra: dict | None = None,
+    attachments: Sequence[AttachmentUpload] = (),
+    time_units=0,
+    with_salutation_and_signature: bool = True,
+    actor_label: str = "",
+) -> Ticket:
+    """Open a ticket by mailing the customer (OTOBO AgentTicketEmail): the first article is the
+    sent mail, kept with its exact source (history EmailAgent).
+
+    The mail goes out from the queue's system address with ``[Ticket#<number>] title`` as subject
+    and its own Message-ID; the queue's salutation and signature frame ``body`` unless
+    ``with_salutation_and_signature`` is off. It is handed to the mail server inside the
+    transaction: if that fails, nothing is stored (no rows, no files) and the caller gets a
+    ValidationError saying why.
+    """
+    from . import outbound
+
+    recipients = outbound.split_addresses(to)
+    if not recipients:
+        raise ValidationError({"to": _("Enter at least one recipient.")})
+    if not (body or "").strip():
+        raise ValidationError({"body": _("Write a text.")})
+    check_attachments(attachments)
+    message_id = outbound.message_id_for(queue)
+    cc_list, bcc_list = outbound.split_addresses(cc), outbound.split_addresses(bcc)
+    draft = ArticleDraft(
+        channel=Channel.EMAIL,
+        sender_type=SenderType.AGENT if actor is not None else SenderType.SYSTEM,
+        subject=title,
+        body=body,
+        is_visible_for_customer=True,
+        from_address=queue.system_address.formatted,
+        to_addresses=", ".join(recipients),
+        cc_addresses=", ".join(cc_list),
+        bcc_addresses=", ".join(bcc_list),
+        message_id=message_id,
+        time_units=time_units,
+        # The attachments and the source are written once the mail is out (below).
+    )
+    ticket = create_ticket(
+        actor=actor,
+        title=title,
+        queue=queue,
+        article=draft,
+        customer_user=customer_user,
+        customer_company=customer_company,
+        customer_address=customer_address,
+        ticket_type=ticket_type,
+        state=state,
+        priority=priority,
+        owner=owner,
+        responsible=responsible,
+        pending_until=pending_until,
+        extra=extra,
+        actor_label=actor_label,
+    )
+    # The subject (with the number) and the salutation's placeholders need the new ticket, so the
+    # article is completed here, in the transaction that created it.
+    article = ticket.articles.get()
+    # A template's placeholders ({customer_name}...) are filled now that the ticket exists.
+    text = outbound.fill(body, outbound.placeholders(ticket, actor))
+    mail_body = outbound.reply_body(ticket, actor, text) if with_salutation_and_signature else text
+    message = outbound.build_message(
+        ticket=ticket,
+        subject=ticket.title,
+        body=mail_body,
+        to=recipients,
+        cc=cc_list,
+        bcc=bcc_list,
+        message_id=message_id,
+        in_reply_to="",
+        references="",
+        attachments=attachments,
+    )
+    article.subject = message.subject[:500]
+    article.body = mail_body
+    article.save(update_fields=["subject", "body"])
+    # The article's history row names it by its subject (the time accounting row by its units).
+    TicketHistory.objects.filter(ticket=ticket, article=article).exclude(
+        history_type=HistoryType.TIME_ACCOUNTING
+    ).update(new_value=article.subject)
+    source = message.message().as_bytes()
+    _deliver(message, ticket)
+    _store_files(
+        article,
+        ArticleDraft(
+            channel=draft.channel,
+            sender_type=draft.sender_type,
+            source=source,
+            attachments=attachments,
+        ),
+    )
     _emit("ArticleSend", ticket, actor, article_id=article.pk)
-    return article
+    return ticket

@@ -7,13 +7,15 @@ from . import views
 app_name = "tickets"
 
 urlpatterns = [
-    path("new/phone/", views.placeholder, name="new_phone"),
-    path("new/email/", views.placeholder, name="new_email"),
-    path("customer-search/", views.placeholder, name="customer_search"),
-    path("number/<str:number>/", views.placeholder, name="by_number"),
-    path("<int:pk>/", views.placeholder, name="zoom"),
-    path("<int:pk>/history/", views.placeholder, name="history"),
-    path("articles/<int:pk>/source/", views.placeholder, name="article_source"),
-    path("attachments/<int:pk>/", views.placeholder, name="attachment"),
+    path("new/phone/", views.new_phone_ticket, name="new_phone"),
+    path("new/email/", views.new_email_ticket, name="new_email"),
+    path("new/<str:kind>/fields/<str:part>/", views.new_ticket_fields, name="new_ticket_fields"),
+    path("customer-search/", views.customer_search, name="customer_search"),
+    path("number/", views.jump_to_number, name="jump_to_number"),
+    path("number/<str:number>/", views.by_number, name="by_number"),
+    path("<int:pk>/", views.zoom, name="zoom"),
+    path("<int:pk>/history/", views.history, name="history"),
+    path("articles/<int:pk>/source/", views.article_source, name="article_source"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("", include("opsdesk.tickets.action_urls")),
 ]

@@ -3,6 +3,7 @@ from django.core.management import BaseCommand, call_command
 from opsdesk.accounts.demo import DEMO_AGENTS, DEMO_PASSWORD, seed_demo_agents
 from opsdesk.accounts.services import ensure_default_groups_and_roles
 from opsdesk.customers.demo import DEMO_PORTAL_LOGINS, seed_demo_customers
+from opsdesk.tickets.demo import seed_demo_tickets
 
 
 class Command(BaseCommand):
@@ -27,6 +28,9 @@ class Command(BaseCommand):
                     f"Demo customers seeded: {len(companies)} companies, "
                     f"{len(customer_users)} customer users."
                 )
+            tickets = seed_demo_tickets()
+            if tickets:
+                self.stdout.write(f"Demo tickets seeded: {len(tickets)}")
             self.stdout.write(
                 f"Customer portal: /customer/ — logins: {', '.join(DEMO_PORTAL_LOGINS)} "
                 f"(password: {DEMO_PASSWORD})"
