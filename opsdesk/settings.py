@@ -199,8 +199,6 @@ OPSDESK_ATTACHMENT_MAX_SIZE = int(
 # A TrueType font with Japanese glyphs for printed tickets (PDF); by default a Debian IPA/Noto font
 # when installed, else the PDF viewer's built-in Japanese font (HeiseiKakuGo-W5).
 OPSDESK_PDF_FONT = os.environ.get("OPSDESK_PDF_FONT", "")
-# Base address of the agent interface, for links in mail (e.g. https://opsdesk.example.com).
-OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
 
 # Outbound mail.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

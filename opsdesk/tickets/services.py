@@ -272,7 +272,9 @@ def _check_customer(
     """The ticket's company: the one given (one of the user's) or the user's primary company."""
     if customer_user is not None and customer_company is None:
         return customer_user.company
-    if customer_user is not None and customer_company.pk not in customer_user.company_ids():
+    if customer_user is None or customer_company is None:
+        return customer_company
+    if customer_company.pk not in customer_user.company_ids():
         raise ValidationError(
             {
                 "customer_company": _("%(user)s does not belong to the customer %(company)s.")
@@ -285,7 +287,7 @@ def _check_customer(
 # Create -----------------------------------------------------------------------------------------
 
 # (channel, sender type) of a ticket's first article -> history type of that article
-FIRST_ARTICLE_HISTORY = {
+FIRST_ARTICLE_HISTORY: dict[tuple[str, str], str] = {
     (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
     (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
     (Channel.EMAIL, SenderType.AGENT): HistoryType.EMAIL_AGENT,
@@ -493,7 +495,7 @@ def _article_action(draft: ArticleDraft) -> str:
     return TicketAction.REPLY
 
 
-ARTICLE_HISTORY = {
+ARTICLE_HISTORY: dict[str, str] = {
     Channel.INTERNAL: HistoryType.ADD_NOTE,
     Channel.PHONE: HistoryType.PHONE_CALL_AGENT,
     Channel.EMAIL: HistoryType.EMAIL_AGENT,
@@ -1158,7 +1160,7 @@ def send_email(
     draft = ArticleDraft(
         channel=Channel.EMAIL,
         sender_type=SenderType.AGENT if actor is not None else SenderType.SYSTEM,
-        subject=message.subject,
+        subject=str(message.subject),
         body=body,
         is_visible_for_customer=is_visible_for_customer,
         from_address=message.from_email,
