@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from opsdesk.accounts.models import Agent
 from opsdesk.core import dynamic_fields
@@ -57,9 +57,8 @@ def customer_recipient(ticket: Ticket) -> str:
 
 
 class ActionForm(forms.Form):
-    """A zoom action's form: knows its ticket and the acting agent. (Styled for Bootstrap by the
-    view when rendered: ``BootstrapFormMixin`` would validate a bound form in ``__init__``,
-    before the choices that depend on the ticket are set.)"""
+    """A zoom action's form: knows its ticket and the acting agent (styled for Bootstrap by the
+    view, once the choices that depend on the ticket are set)."""
 
     def __init__(self, *args, ticket: Ticket, agent: Agent, **kwargs):
         self.ticket = ticket
@@ -632,7 +631,7 @@ class CustomerForm(ActionForm):
 class AttributesForm(ActionForm):
     """Title and type; only types whose workflow contains the ticket's current state."""
 
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("ticket", "Title"), max_length=255)
     ticket_type = forms.ModelChoiceField(
         label=gettext_lazy("Type"), queryset=TicketType.objects.none(), empty_label=None
     )

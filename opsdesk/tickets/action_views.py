@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from opsdesk.core.forms import add_validation_error, apply_bootstrap
@@ -501,7 +501,7 @@ class PendingView(StateView):
 class CloseView(StateView):
     form_class = action_forms.CloseForm
     title = gettext_lazy("Close the ticket")
-    submit_label = gettext_lazy("Close")
+    submit_label = pgettext_lazy("ticket action", "Close")
 
     def blocked_message(self):
         allowed = ", ".join(

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StateType(models.TextChoices):
@@ -68,7 +69,7 @@ class DynamicFieldScreen(models.TextChoices):
 
     CREATE = "ticket_create", _("New ticket")
     EDIT = "ticket_edit", _("Ticket dynamic fields action")
-    CLOSE = "ticket_close", _("Close")
+    CLOSE = "ticket_close", pgettext_lazy("ticket action", "Close")
     ZOOM = "ticket_zoom", _("Ticket zoom sidebar")
 
 

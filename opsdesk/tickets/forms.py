@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.accounts.models import Agent
 from opsdesk.core import dynamic_fields
@@ -121,8 +122,7 @@ def _agent_label(agent: Agent) -> str:
 class NewTicketForm(DynamicFieldsFormMixin, forms.Form):
     """What the new phone and new email ticket screens share.
 
-    Styled like ``BootstrapFormMixin`` forms, but only once the choices are set up: styling a
-    bound form validates it, which must not happen before the querysets are in place.
+    Styled for Bootstrap (``apply_bootstrap``) once its querysets are in place.
     """
 
     kind = ""  # "phone" or "email": the URL of the screen and of its htmx refreshes
@@ -137,7 +137,7 @@ class NewTicketForm(DynamicFieldsFormMixin, forms.Form):
         label=_("Customer"), queryset=CustomerCompany.objects.all(), required=False
     )
     queue = forms.ModelChoiceField(label=_("Contact person"), queryset=Queue.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("ticket", "Title"), max_length=255)
     body = forms.CharField(
         label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 10})
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.core.models import TrackedModel
 
@@ -384,7 +385,7 @@ class TicketNumberCounter(models.Model):
 
 class Ticket(TrackedModel):
     number = models.CharField(_("ticket number"), max_length=50, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("ticket", "title"), max_length=255)
     queue = models.ForeignKey(
         Queue, verbose_name=_("contact person"), on_delete=models.PROTECT, related_name="tickets"
     )

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -152,7 +153,7 @@ def _rows_table(rows, styles: Styles, width: float) -> Table:
 
 def ticket_rows(ticket: Ticket) -> list[tuple[str, str]]:
     rows = [
-        (_("Title"), ticket.title),
+        (pgettext("ticket", "Title"), ticket.title),
         (_("Contact person"), ticket.queue.full_name),
         (_("State"), ticket.state.display_label),
         (_("Priority"), ticket.priority.display_label),

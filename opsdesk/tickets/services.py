@@ -266,6 +266,42 @@ def _clean_extra(values: dict, *, stored: dict | None = None) -> dict:
     return result
 
 
+def _clean_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("A ticket needs a title.")})
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError({"title": _("A title has at most %d characters.") % TITLE_MAX_LENGTH})
+    return title
+
+
+def _set_field(
+    ticket: Ticket,
+    field: str,
+    value,
+    *,
+    actor,
+    actor_label: str,
+    history_type: str,
+    event: str,
+) -> Ticket:
+    """Set one attribute of a locked ticket row, with its history row and event."""
+    old = getattr(ticket, field)
+    setattr(ticket, field, value)
+    _touch(ticket, actor, field)
+    _record(
+        ticket,
+        history_type,
+        actor=actor,
+        actor_label=actor_label,
+        field=field,
+        old=old,
+        new=value,
+    )
+    _emit(event, ticket, actor, old=_label(old), new=_label(value))
+    return ticket
+
+
 def _check_customer(
     customer_user: CustomerUser | None, customer_company: CustomerCompany | None
 ) -> CustomerCompany | None:
@@ -322,11 +358,7 @@ def create_ticket(
     """
     _require_valid(queue, _("Choose a valid contact person (queue)."))
     _check(actor, TicketAction.CREATE, queue)
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": _("A ticket needs a title.")})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": _("A title has at most %d characters.") % TITLE_MAX_LENGTH})
+    title = _clean_title(title)
     ticket_type = ticket_type or selectors.default_ticket_type()
     _require_valid(ticket_type, _("Choose a valid ticket type."))
     state = state or ticket_type.default_state
@@ -832,20 +864,15 @@ def set_responsible(
     _locked_row(ticket)
     if getattr(responsible, "pk", None) == ticket.responsible_id:
         return ticket
-    old = ticket.responsible
-    ticket.responsible = responsible
-    _touch(ticket, actor, "responsible")
-    _record(
+    return _set_field(
         ticket,
-        HistoryType.RESPONSIBLE_UPDATE,
+        "responsible",
+        responsible,
         actor=actor,
         actor_label=actor_label,
-        field="responsible",
-        old=old,
-        new=responsible,
+        history_type=HistoryType.RESPONSIBLE_UPDATE,
+        event="TicketResponsibleUpdate",
     )
-    _emit("TicketResponsibleUpdate", ticket, actor)
-    return ticket
 
 
 @transaction.atomic
@@ -857,20 +884,15 @@ def set_priority(
     _locked_row(ticket)
     if priority.pk == ticket.priority_id:
         return ticket
-    old = ticket.priority
-    ticket.priority = priority
-    _touch(ticket, actor, "priority")
-    _record(
+    return _set_field(
         ticket,
-        HistoryType.PRIORITY_UPDATE,
+        "priority",
+        priority,
         actor=actor,
         actor_label=actor_label,
-        field="priority",
-        old=old,
-        new=priority,
+        history_type=HistoryType.PRIORITY_UPDATE,
+        event="TicketPriorityUpdate",
     )
-    _emit("TicketPriorityUpdate", ticket, actor, old=old.name, new=priority.name)
-    return ticket
 
 
 @transaction.atomic
@@ -893,47 +915,33 @@ def set_type(
                 % {"state": ticket.state.display_label, "type": ticket_type.display_label}
             }
         )
-    old = ticket.ticket_type
-    ticket.ticket_type = ticket_type
-    _touch(ticket, actor, "ticket_type")
-    _record(
+    return _set_field(
         ticket,
-        HistoryType.TYPE_UPDATE,
+        "ticket_type",
+        ticket_type,
         actor=actor,
         actor_label=actor_label,
-        field="ticket_type",
-        old=old,
-        new=ticket_type,
+        history_type=HistoryType.TYPE_UPDATE,
+        event="TicketTypeUpdate",
     )
-    _emit("TicketTypeUpdate", ticket, actor, old=old.name, new=ticket_type.name)
-    return ticket
 
 
 @transaction.atomic
 def set_title(ticket: Ticket, *, actor: Agent | None, title: str, actor_label: str = "") -> Ticket:
     _check(actor, TicketAction.TITLE, ticket)
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": _("A ticket needs a title.")})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": _("A title has at most %d characters.") % TITLE_MAX_LENGTH})
+    title = _clean_title(title)
     _locked_row(ticket)
     if title == ticket.title:
         return ticket
-    old = ticket.title
-    ticket.title = title
-    _touch(ticket, actor, "title")
-    _record(
+    return _set_field(
         ticket,
-        HistoryType.TITLE_UPDATE,
+        "title",
+        title,
         actor=actor,
         actor_label=actor_label,
-        field="title",
-        old=old,
-        new=title,
+        history_type=HistoryType.TITLE_UPDATE,
+        event="TicketTitleUpdate",
     )
-    _emit("TicketTitleUpdate", ticket, actor)
-    return ticket
 
 
 @transaction.atomic

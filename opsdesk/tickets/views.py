@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opsdesk.accounts.choices import ArticleOrder
@@ -253,7 +254,7 @@ def action_menu(ticket: Ticket, allowed: frozenset[str], watching: bool):
             ],
         ),
         (None, [entry("pending", _("Pending"))]),
-        (None, [entry("close", _("Close"))]),
+        (None, [entry("close", pgettext("ticket action", "Close"))]),
         (
             _("Miscellaneous"),
             [
