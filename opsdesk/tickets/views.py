@@ -15,6 +15,9 @@ from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -35,7 +38,7 @@ from .forms import (
     screen_display_rows,
 )
 from .html import sanitize_html
-from .models import Article, Attachment, Ticket
+from .models import Article, Attachment, Priority, Ticket, TicketState, TicketType
 from .permissions import TicketAction, allowed_actions
 
 # New tickets ------------------------------------------------------------------------------------
@@ -360,14 +363,40 @@ def _history_field_label(name: str, dynamic_labels: dict[str, str]) -> str:
         return name.replace("_", " ")
 
 
+def _history_vocabulary() -> dict[str, dict[str, str]]:
+    """Variable name -> label in the viewer's language, for the history's state, priority and
+    type values (history keeps the variable names, which do not change with the language)."""
+    return {
+        "state": {state.name: state.display_label for state in TicketState.objects.all()},
+        "priority": {item.name: item.display_label for item in Priority.objects.all()},
+        "ticket_type": {item.name: item.display_label for item in TicketType.objects.all()},
+    }
+
+
+def _history_value(field: str, value: str, vocabulary: dict[str, dict[str, str]]) -> str:
+    if field in vocabulary:
+        return vocabulary[field].get(value, value)
+    if field == "pending_until" and value:
+        moment = parse_datetime(value)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return value
+
+
 @agent_required()
 @require_GET
 def history(request, pk: int):
     """Every change of the ticket, newest first."""
     ticket = _visible_ticket(request.user, pk)
     labels = labels_by_name("ticket")
+    vocabulary = _history_vocabulary()
     entries = [
-        (entry, _history_field_label(entry.field, labels))
+        (
+            entry,
+            _history_field_label(entry.field, labels),
+            _history_value(entry.field, entry.old_value, vocabulary),
+            _history_value(entry.field, entry.new_value, vocabulary),
+        )
         for entry in selectors.history_of(ticket).reverse()
     ]
     return render(request, "tickets/history.html", {"ticket": ticket, "entries": entries})

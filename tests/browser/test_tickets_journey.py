@@ -112,3 +112,29 @@ def test_phone_ticket_note_reply_move_close_and_history(page, live_server, smtp_
         HistoryType.MOVE,
         HistoryType.STATE_UPDATE,
     } <= types
+
+
+def test_japanese_agent_opens_a_phone_ticket_in_japanese(page, live_server, make_agent):
+    """The same screens in Japanese: 担当窓口, workflow states and history labels translated."""
+    from opsdesk.accounts.tests.factories import PASSWORD
+
+    seed_demo_customers()
+    make_agent("itsm_user", login="suzuki", first_name="一郎", last_name="鈴木", language="ja")
+    base = live_server.url
+    sign_in(page, base, "suzuki", PASSWORD)
+
+    page.goto(f"{base}/tickets/new/phone/")
+    expect(page.locator("h1")).to_have_text("新規電話チケット")
+    expect(page.locator("label[for=id_queue]")).to_contain_text("担当窓口")
+    page.locator("input[name=customer]").fill("tanaka")
+    page.get_by_test_id("customer-option").first.click()
+    page.locator("select[name=queue]").select_option(label="Service Desk")
+    page.locator("input[name=title]").fill("経費精算システムにログインできません")
+    page.locator("textarea[name=body]").fill("田中様より電話。パスワードを変更してから失敗する。")
+    submit(page)
+
+    expect(page.get_by_test_id("ticket-title")).to_contain_text("経費精算システム")
+    expect(page.get_by_test_id("ticket-state")).to_have_text("新規")
+    run_action(page, "history")
+    expect(page.get_by_test_id("ticket-history")).to_contain_text("チケット作成")
+    expect(page.get_by_test_id("ticket-history")).to_contain_text("顧客からの電話")

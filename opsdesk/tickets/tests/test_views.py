@@ -639,7 +639,7 @@ def test_history_lists_every_change_newest_first(client, ticket, rw_agent, ro_ag
     types = re.findall(r'data-history-type="(\w+)"', content)
     assert types == ["AddNote", "PriorityUpdate", "PhoneCallCustomer", "NewTicket"]
     assert "GenericAgent: nightly" in content
-    assert "medium → very_high" in content
+    assert "Medium → Very high" in content
     assert "Priority changed" in content
 
 
@@ -721,3 +721,20 @@ def test_ticket_number_box_on_the_tickets_area(client, ticket, make_agent, queue
         reverse("tickets:jump_to_number"), {"number": "2020010110000001"}, follow=True
     )
     assert "There is no ticket 2020010110000001 that you may see." in response.content.decode()
+
+
+def test_history_shows_labels_in_the_viewers_language(rw_agent, queue, client):
+    from django.utils import translation
+
+    from .factories import TicketFactory, state
+
+    ticket = TicketFactory(queue=queue, actor=rw_agent)
+    services.set_state(ticket, actor=rw_agent, state=state("open"))
+    rw_agent.language = "ja"
+    rw_agent.save(update_fields=["language"])
+    client.force_login(rw_agent)
+    response = client.get(reverse("tickets:history", args=[ticket.pk]))
+    translation.activate("en")
+    row = response.content.decode()
+    assert "新規 → 対応中" in row
+    assert "new → open" not in row
