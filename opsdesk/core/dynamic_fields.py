@@ -432,13 +432,19 @@ class DynamicFieldsFormMixin:
     on the form, such as invalidated ones, are kept)."""
 
     dynamic_object_type: str = ""
+    # A registered screen (tickets): only the fields shown there, required as set there.
+    dynamic_screen: str = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         stored = dict(getattr(instance, "extra", None) or {})
         creating = instance is None or instance._state.adding
-        self.dynamic_definitions = definitions_for(self.dynamic_object_type)
+        self.dynamic_definitions = (
+            screen_definitions(self.dynamic_object_type, self.dynamic_screen)
+            if self.dynamic_screen
+            else definitions_for(self.dynamic_object_type)
+        )
         for definition in self.dynamic_definitions:
             field = form_field(definition)
             if definition.name in stored:

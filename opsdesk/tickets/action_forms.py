@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from opsdesk.accounts.models import Agent
-from opsdesk.core import dynamic_fields
 from opsdesk.core.dynamic_fields import FORM_PREFIX, DynamicFieldsFormMixin, to_storage
 from opsdesk.customers.models import CustomerCompany, CustomerUser
 from opsdesk.customers.selectors import companies_of_user
 
 from . import outbound, selectors
-from .choices import CLOSED_STATE_TYPES, DynamicFieldScreen, ScreenVisibility, StateType
+from .choices import CLOSED_STATE_TYPES, DynamicFieldScreen, StateType
 from .forms import MultipleFileField, NewStateField, customer_user_by_text
 from .models import Article, Priority, Queue, StandardTemplate, Ticket, TicketState, TicketType
 from .permissions import TicketAction, can
@@ -470,18 +469,32 @@ class StateForm(OptionalNoteMixin, ActionForm):
         return state
 
 
-class CloseForm(StateForm):
+class CloseForm(DynamicFieldsFormMixin, StateForm):
+    """A closed state, a closing note, time units and the dynamic fields of the Close screen."""
+
     state_types = tuple(t for t in CLOSED_STATE_TYPES if t != StateType.MERGED)
     wrong_type_message = gettext_lazy("Choose one of the closed states.")
+    dynamic_object_type = "ticket"
+    dynamic_screen = DynamicFieldScreen.CLOSE
 
     state = next_state_field(label=gettext_lazy("Closed state"))
     pending_until = None
     note_subject, note_body = note_fields()
     time_units = time_units_field()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        self.instance = ticket  # the stored dynamic field values are the form's initial ones
+        super().__init__(*args, ticket=ticket, **kwargs)
         self.fields["note_body"].help_text = _("Why the ticket is closed (an internal note).")
+
+    def changed_values(self) -> dict:
+        """The Close screen's dynamic fields whose value the agent changed (``None`` clears)."""
+        stored = self.ticket.extra or {}
+        return {
+            name: value
+            for name, value in dynamic_field_values(self).items()
+            if stored.get(name) != value
+        }
 
 
 class PendingForm(StateForm):
@@ -644,55 +657,28 @@ class AttributesForm(ActionForm):
         self.fields["ticket_type"].queryset = types.order_by("name")
 
 
-def edit_screen_definitions() -> list:
-    """The ticket dynamic fields of the "ticket_edit" screen, each with whether it is required.
-
-    Uses ``dynamic_fields.screen_definitions`` where it exists; before that, every valid ticket
-    field is shown (required as its definition says)."""
-    finder = getattr(dynamic_fields, "screen_definitions", None)
-    screen = DynamicFieldScreen.EDIT
-    items = (
-        list(finder("ticket", screen))
-        if finder is not None
-        else dynamic_fields.definitions_for("ticket")
-    )
-    result = []
-    for item in items:
-        definition = item[0] if isinstance(item, tuple) else item
-        required = (
-            definition.required
-            or (definition.screens or {}).get(screen) == ScreenVisibility.REQUIRED
+def dynamic_field_values(form) -> dict:
+    """Stored values by field name (``None`` clears) of a form's dynamic fields."""
+    return {
+        definition.name: to_storage(
+            definition, form.cleaned_data.get(FORM_PREFIX + definition.name)
         )
-        result.append((definition, required))
-    return result
+        for definition in form.dynamic_definitions
+    }
 
 
 class DynamicFieldsForm(DynamicFieldsFormMixin, forms.Form):
     dynamic_object_type = "ticket"
+    dynamic_screen = DynamicFieldScreen.EDIT
 
     def __init__(self, *args, ticket: Ticket, agent: Agent, **kwargs):
         self.ticket = self.instance = ticket
         self.agent = agent
         super().__init__(*args, **kwargs)
-        shown = {definition.name: required for definition, required in edit_screen_definitions()}
-        kept = []
-        for definition in self.dynamic_definitions:
-            name = FORM_PREFIX + definition.name
-            if definition.name in shown:
-                self.fields[name].required = shown[definition.name]
-                kept.append(definition)
-            else:
-                del self.fields[name]
-        self.dynamic_definitions = kept
 
     def changed_values(self) -> dict:
         """Stored values by field name (``None`` clears) of the fields on the form."""
-        return {
-            definition.name: to_storage(
-                definition, self.cleaned_data.get(FORM_PREFIX + definition.name)
-            )
-            for definition in self.dynamic_definitions
-        }
+        return dynamic_field_values(self)
 
 
 class TimeForm(ActionForm):

@@ -520,6 +520,9 @@ class CloseView(StateView):
         data = form.cleaned_data
         note = form.note_arguments()
         units = data.get("time_units") or 0
+        values = form.changed_values()
+        if values:  # set before the state: a closed ticket keeps what the closing agent entered
+            services.set_dynamic_fields(self.ticket, actor=self.agent, values=values)
         if note:  # the note and the state change in one service call
             services.add_note(
                 self.ticket, actor=self.agent, next_state=data["state"], time_units=units, **note

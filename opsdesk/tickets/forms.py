@@ -17,7 +17,6 @@ from opsdesk.accounts.models import Agent
 from opsdesk.core import dynamic_fields
 from opsdesk.core.dynamic_fields import FORM_PREFIX, DynamicFieldsFormMixin
 from opsdesk.core.forms import apply_bootstrap
-from opsdesk.core.models import DynamicField
 from opsdesk.customers.models import CustomerCompany, CustomerUser
 from opsdesk.customers.selectors import companies_of_user
 
@@ -37,15 +36,6 @@ REFRESH_INCLUDE = (
 )
 
 
-def screen_definitions(screen: str) -> list[tuple[DynamicField, bool]]:
-    """The valid ticket dynamic fields shown on ``screen``, each with whether it is required
-    there (administrators switch fields on per screen: shown, or shown and required)."""
-    return [
-        (definition, definition.required)
-        for definition in dynamic_fields.screen_definitions("ticket", screen)
-    ]
-
-
 def screen_display_rows(screen: str, extra: dict | None) -> list[tuple[str, str]]:
     """(label, value) of the ticket dynamic fields shown on ``screen``."""
     language = translation.get_language()
@@ -55,7 +45,7 @@ def screen_display_rows(screen: str, extra: dict | None) -> list[tuple[str, str]
             definition.label_for(language),
             dynamic_fields.display(definition, extra.get(definition.name)),
         )
-        for definition, _required in screen_definitions(screen)
+        for definition in dynamic_fields.screen_definitions("ticket", screen)
     ]
 
 
@@ -127,7 +117,7 @@ class NewTicketForm(DynamicFieldsFormMixin, forms.Form):
 
     kind = ""  # "phone" or "email": the URL of the screen and of its htmx refreshes
     dynamic_object_type = "ticket"
-    screen = DynamicFieldScreen.CREATE
+    dynamic_screen = DynamicFieldScreen.CREATE
 
     customer = forms.CharField(label=_("Customer user"), required=False, max_length=500)
     customer_user = forms.ModelChoiceField(
@@ -217,7 +207,6 @@ class NewTicketForm(DynamicFieldsFormMixin, forms.Form):
         fields["responsible"].queryset = responsibles.order_by("last_name", "first_name", "login")
         fields["responsible"].label_from_instance = _agent_label
 
-        self._keep_screen_fields()
         self._add_htmx()
         self.drop_stale_initial("owner", "responsible")
         self.set_up()
@@ -258,21 +247,6 @@ class NewTicketForm(DynamicFieldsFormMixin, forms.Form):
                 and self.chosen_object(self.fields[name].queryset, name) is None
             ):
                 del self.initial[name]
-
-    def _keep_screen_fields(self) -> None:
-        """Only the dynamic fields the administrator put on this screen, required as set there."""
-        shown = dict(
-            (definition.name, required) for definition, required in screen_definitions(self.screen)
-        )
-        kept = []
-        for definition in self.dynamic_definitions:
-            name = FORM_PREFIX + definition.name
-            if definition.name in shown:
-                self.fields[name].required = shown[definition.name]
-                kept.append(definition)
-            else:
-                del self.fields[name]
-        self.dynamic_definitions = kept
 
     def _add_htmx(self) -> None:
         def refresh(part: str, target: str) -> dict[str, str]:

@@ -348,6 +348,39 @@ def test_close_is_refused_when_the_workflow_allows_no_closed_state(client, queue
     assert ticket.state.name == "pending"
 
 
+def test_close_asks_for_the_dynamic_fields_of_the_close_screen(client, queue, rw_agent):
+    DynamicField.objects.create(
+        object_type="ticket",
+        name="RootCause",
+        label="Root cause",
+        field_type="text",
+        screens={"ticket_close": "required"},
+    )
+    DynamicField.objects.create(
+        object_type="ticket", name="Internal", label="Only elsewhere", field_type="text"
+    )
+    ticket = TicketFactory(queue=queue, ticket_type=ticket_type("incident"))
+    client.force_login(rw_agent)
+    page = client.get(url("close", ticket)).content.decode()
+    assert "Root cause" in page
+    assert "Only elsewhere" not in page
+
+    refused = client.post(url("close", ticket), {"state": state("closed").pk})
+    assert refused.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.state.name == "new"
+
+    client.post(
+        url("close", ticket), {"state": state("closed").pk, "extra__RootCause": "Bad cable"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.state.name == "closed"
+    assert ticket.extra == {"RootCause": "Bad cable"}
+    assert ticket.history.filter(
+        history_type=HistoryType.DYNAMIC_FIELD_UPDATE, field="RootCause", new_value="Bad cable"
+    ).exists()
+
+
 def test_close_offers_only_closed_states_and_adds_the_note(client, queue, rw_agent):
     ticket = TicketFactory(queue=queue, ticket_type=ticket_type("incident"))
     client.force_login(rw_agent)
