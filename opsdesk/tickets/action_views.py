@@ -122,10 +122,13 @@ class TicketFormView(TicketActionView):
     def get(self, request, *args, **kwargs):
         form = self.get_form()
         if request.htmx and "template" in request.GET and "body" in form.fields:
-            # The template chooser refreshes only the text.
+            # The template chooser refreshes the text, and the next state a template preselects.
             apply_bootstrap(form)
+            next_state = form["next_state"] if "next_state" in form.initial else None
             return render(
-                request, "tickets/actions/body_field.html", {"form": form, "field": form["body"]}
+                request,
+                "tickets/actions/body_field.html",
+                {"form": form, "field": form["body"], "next_state_field": next_state},
             )
         return self.render_form(form)
 
@@ -182,6 +185,12 @@ class TicketFormView(TicketActionView):
         if template is not None:
             form.initial["template"] = template.pk
             form.initial["body"] = self.body_with_template(template)
+            next_states = (
+                form.fields["next_state"].queryset if "next_state" in form.fields else None
+            )
+            if template.next_state_id and next_states is not None:
+                if next_states.filter(pk=template.next_state_id).exists():
+                    form.initial["next_state"] = template.next_state_id
 
     def body_with_template(self, template) -> str:
         return self.template_text(template)

@@ -528,6 +528,21 @@ def test_reply_template_refreshes_the_body(client, mail_ticket):
     assert "&gt; It still does not print." in text
 
 
+def test_a_template_preselects_its_next_state(client, mail_ticket):
+    ticket, customer_mail = mail_ticket
+    template = StandardTemplateFactory(
+        template_type=TemplateType.ANSWER, text="Solved.", next_state=state("closed")
+    )
+    client.force_login(agent_with(ticket.queue, "rw"))
+    query = f"article={customer_mail.pk}&template={template.pk}"
+    swapped = client.get(url("reply", ticket, query), HTTP_HX_REQUEST="true").content.decode()
+    assert '<div id="next-state-field" hx-swap-oob="true">' in swapped
+    assert f'<option value="{state("closed").pk}" selected>' in swapped
+
+    page = client.get(url("reply", ticket, query)).content.decode()
+    assert f'<option value="{state("closed").pk}" selected>' in page
+
+
 def test_forward_re_attaches_chosen_files(client, mail_ticket):
     ticket, _customer_mail = mail_ticket
     with_file = services.add_note(
