@@ -185,10 +185,8 @@ class TicketFormView(TicketActionView):
         if template is not None:
             form.initial["template"] = template.pk
             form.initial["body"] = self.body_with_template(template)
-            next_states = (
-                form.fields["next_state"].queryset if "next_state" in form.fields else None
-            )
-            if template.next_state_id and next_states is not None:
+            if template.next_state_id and "next_state" in form.fields:
+                next_states = form.fields["next_state"].queryset
                 if next_states.filter(pk=template.next_state_id).exists():
                     form.initial["next_state"] = template.next_state_id
 
