@@ -350,6 +350,7 @@ def create_ticket(
     pending_until: datetime.datetime | None = None,
     extra: dict | None = None,
     actor_label: str = "",
+    number: str | None = None,
 ) -> Ticket:
     """Open a ticket with its first article (OTOBO TicketCreate + ArticleCreate).
 
@@ -386,7 +387,7 @@ def create_ticket(
 
     now = timezone.now()
     ticket = Ticket.objects.create(
-        number=next_ticket_number(),
+        number=number or next_ticket_number(),
         title=title,
         queue=queue,
         state=state,
@@ -1214,7 +1215,6 @@ def _deliver(message, ticket: Ticket) -> None:
         ) from error
 
 
-@transaction.atomic
 def create_email_ticket(
     *,
     actor: Agent | None,
@@ -1250,80 +1250,87 @@ def create_email_ticket(
     """
     from . import outbound
 
-    recipients = outbound.split_addresses(to)
-    if not recipients:
+    if not outbound.split_addresses(to):
         raise ValidationError({"to": _("Enter at least one recipient.")})
     if not (body or "").strip():
         raise ValidationError({"body": _("Write a text.")})
     check_attachments(attachments)
-    message_id = outbound.message_id_for(queue)
-    cc_list, bcc_list = outbound.split_addresses(cc), outbound.split_addresses(bcc)
-    draft = ArticleDraft(
-        channel=Channel.EMAIL,
-        sender_type=SenderType.AGENT if actor is not None else SenderType.SYSTEM,
-        subject=title,
-        body=body,
-        is_visible_for_customer=True,
-        from_address=queue.system_address.formatted,
-        to_addresses=", ".join(recipients),
-        cc_addresses=", ".join(cc_list),
-        bcc_addresses=", ".join(bcc_list),
-        message_id=message_id,
-        time_units=time_units,
-        # The attachments and the source are written once the mail is out (below).
-    )
-    ticket = create_ticket(
-        actor=actor,
-        title=title,
-        queue=queue,
-        article=draft,
-        customer_user=customer_user,
-        customer_company=customer_company,
-        customer_address=customer_address,
-        ticket_type=ticket_type,
-        state=state,
-        priority=priority,
-        owner=owner,
-        responsible=responsible,
-        pending_until=pending_until,
-        extra=extra,
-        actor_label=actor_label,
-    )
-    # The subject (with the number) and the salutation's placeholders need the new ticket, so the
-    # article is completed here, in the transaction that created it.
-    article = ticket.articles.get()
-    # A template's placeholders ({customer_name}...) are filled now that the ticket exists.
-    text = outbound.fill(body, outbound.placeholders(ticket, actor))
-    mail_body = outbound.reply_body(ticket, actor, text) if with_salutation_and_signature else text
-    message = outbound.build_message(
-        ticket=ticket,
-        subject=ticket.title,
-        body=mail_body,
-        to=recipients,
-        cc=cc_list,
-        bcc=bcc_list,
-        message_id=message_id,
-        in_reply_to="",
-        references="",
-        attachments=attachments,
-    )
-    article.subject = message.subject[:500]
-    article.body = mail_body
-    article.save(update_fields=["subject", "body"])
-    # The article's history row names it by its subject (the time accounting row by its units).
-    TicketHistory.objects.filter(ticket=ticket, article=article).exclude(
-        history_type=HistoryType.TIME_ACCOUNTING
-    ).update(new_value=article.subject)
-    source = message.message().as_bytes()
-    _deliver(message, ticket)
-    _store_files(
-        article,
-        ArticleDraft(
-            channel=draft.channel,
-            sender_type=draft.sender_type,
-            source=source,
+    # The number is taken in a short transaction of its own, so that the day's counter is not
+    # held while the mail server answers (a refused mail leaves a gap in the numbers).
+    number = next_ticket_number()
+    with transaction.atomic():
+        recipients = outbound.split_addresses(to)
+        message_id = outbound.message_id_for(queue)
+        cc_list, bcc_list = outbound.split_addresses(cc), outbound.split_addresses(bcc)
+        draft = ArticleDraft(
+            channel=Channel.EMAIL,
+            sender_type=SenderType.AGENT if actor is not None else SenderType.SYSTEM,
+            subject=title,
+            body=body,
+            is_visible_for_customer=True,
+            from_address=queue.system_address.formatted,
+            to_addresses=", ".join(recipients),
+            cc_addresses=", ".join(cc_list),
+            bcc_addresses=", ".join(bcc_list),
+            message_id=message_id,
+            time_units=time_units,
+            # The attachments and the source are written once the mail is out (below).
+        )
+        ticket = create_ticket(
+            actor=actor,
+            title=title,
+            queue=queue,
+            article=draft,
+            customer_user=customer_user,
+            customer_company=customer_company,
+            customer_address=customer_address,
+            ticket_type=ticket_type,
+            state=state,
+            priority=priority,
+            owner=owner,
+            responsible=responsible,
+            pending_until=pending_until,
+            extra=extra,
+            actor_label=actor_label,
+            number=number,
+        )
+        # The subject (with the number) and the salutation's placeholders need the new ticket,
+        # so the article is completed here, in the transaction that created it.
+        article = ticket.articles.get()
+        # A template's placeholders ({customer_name}...) are filled now that the ticket exists.
+        text = outbound.fill(body, outbound.placeholders(ticket, actor))
+        mail_body = (
+            outbound.reply_body(ticket, actor, text) if with_salutation_and_signature else text
+        )
+        message = outbound.build_message(
+            ticket=ticket,
+            subject=ticket.title,
+            body=mail_body,
+            to=recipients,
+            cc=cc_list,
+            bcc=bcc_list,
+            message_id=message_id,
+            in_reply_to="",
+            references="",
             attachments=attachments,
-        ),
-    )
-    _emit("ArticleSend", ticket, actor, article_id=article.pk)
-    return ticket
+        )
+        article.subject = message.subject[:500]
+        article.body = mail_body
+        article.save(update_fields=["subject", "body"])
+        # The article's history row names it by its subject (the time accounting row by its units).
+        TicketHistory.objects.filter(ticket=ticket, article=article).exclude(
+            history_type=HistoryType.TIME_ACCOUNTING
+        ).update(new_value=article.subject)
+        source = message.message().as_bytes()
+        _deliver(message, ticket)
+        _store_files(
+            article,
+            ArticleDraft(
+                channel=draft.channel,
+                sender_type=draft.sender_type,
+                source=source,
+                attachments=attachments,
+            ),
+        )
+        _emit("ArticleSend", ticket, actor, article_id=article.pk)
+        return ticket
