@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from opsdesk.core.dynamic_fields import definitions_for, json_value_as_text, parse_text
+from opsdesk.core.dynamic_fields import apply_json_values, definitions_for, parse_text
 
 
 def changed_values(stored: dict | None, new: dict) -> dict:
@@ -38,28 +38,15 @@ class ExtraFieldsSerializerMixin:
         if not isinstance(value, dict):
             raise serializers.ValidationError(_("Expected an object of field names and values."))
         instance = getattr(self, "instance", None)
-        stored = dict(getattr(instance, "extra", None) or {})
-        definitions = {item.name: item for item in definitions_for(self.dynamic_object_type)}
-        result = dict(stored)
-        errors = {}
-        for name, item in value.items():
-            definition = definitions.get(name)
-            if definition is None:
-                if name in stored and stored[name] == item:
-                    continue
-                errors[name] = [_("There is no field named “%(name)s”.") % {"name": name}]
-                continue
-            try:
-                parsed = parse_text(definition, json_value_as_text(definition, item))
-            except DjangoValidationError as error:
-                errors[name] = list(error.messages)
-                continue
-            if parsed is None:
-                result.pop(name, None)
-            else:
-                result[name] = parsed
+        result, errors = apply_json_values(
+            self.dynamic_object_type,
+            value,
+            getattr(instance, "extra", None),
+            tolerate_unchanged=True,
+        )
         if instance is None:
-            for name, definition in definitions.items():
+            for definition in definitions_for(self.dynamic_object_type):
+                name = definition.name
                 if name in value:
                     continue
                 try:

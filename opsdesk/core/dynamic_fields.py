@@ -294,6 +294,37 @@ def json_value_as_text(definition: DynamicField, value) -> str:
     raise ValidationError(_("Not a valid value for this field."))
 
 
+def apply_json_values(
+    object_type: str, values: dict, stored: dict | None = None, *, tolerate_unchanged=False
+) -> tuple[dict, dict[str, list[str]]]:
+    """Set JSON ``values`` (API, services) by field name on a copy of the ``stored`` extra dict.
+
+    Each value is checked by its field's definition; ``None`` clears a field. Unknown names are
+    errors, except (``tolerate_unchanged``) with the value already stored, so that what a reader
+    got may be sent back. Returns the new dict and the messages per field name.
+    """
+    definitions = {item.name: item for item in definitions_for(object_type)}
+    stored = dict(stored or {})
+    result = dict(stored)
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        definition = definitions.get(name)
+        if definition is None:
+            if not (tolerate_unchanged and name in stored and stored[name] == value):
+                errors[name] = [_("There is no field named “%(name)s”.") % {"name": name}]
+            continue
+        try:
+            parsed = parse_text(definition, json_value_as_text(definition, value))
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+            continue
+        if parsed is None:
+            result.pop(name, None)
+        else:
+            result[name] = parsed
+    return result, errors
+
+
 def display(definition: DynamicField, stored) -> str:
     """A stored value for people: choice labels, local dates, yes/no."""
     if stored in (None, "", []):

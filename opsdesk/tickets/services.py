@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Agent
 from opsdesk.core import events
-from opsdesk.core.dynamic_fields import definitions_for, json_value_as_text, parse_text
+from opsdesk.core.dynamic_fields import apply_json_values
 from opsdesk.customers.models import CustomerCompany, CustomerUser
 
 from . import selectors
@@ -244,23 +244,7 @@ def _time_units(value) -> Decimal:
 def _clean_extra(values: dict, *, stored: dict | None = None) -> dict:
     """Validate dynamic field values (by field name) with their definitions; return the new
     ``extra``. ``None`` clears a field; unknown names are refused."""
-    definitions = {item.name: item for item in definitions_for("ticket")}
-    result = dict(stored or {})
-    errors: dict[str, list[str]] = {}
-    for name, value in values.items():
-        definition = definitions.get(name)
-        if definition is None:
-            errors[name] = [_("There is no ticket field named “%(name)s”.") % {"name": name}]
-            continue
-        try:
-            parsed = parse_text(definition, json_value_as_text(definition, value))
-        except ValidationError as error:
-            errors[name] = list(error.messages)
-            continue
-        if parsed is None:
-            result.pop(name, None)
-        else:
-            result[name] = parsed
+    result, errors = apply_json_values("ticket", values, stored)
     if errors:
         raise ValidationError({"extra": [f"{name}: {' '.join(m)}" for name, m in errors.items()]})
     return result

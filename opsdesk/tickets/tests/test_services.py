@@ -299,7 +299,7 @@ def test_create_ticket_stores_valid_dynamic_fields_and_refuses_unknown_ones(queu
     with pytest.raises(ValidationError) as error:
         create(rw_agent, queue, extra={"NoSuchField": "x"})
     assert error.value.message_dict == {
-        "extra": ["NoSuchField: There is no ticket field named “NoSuchField”."]
+        "extra": ["NoSuchField: There is no field named “NoSuchField”."]
     }
     assert not Ticket.objects.exists()
 
@@ -936,7 +936,7 @@ def test_set_dynamic_fields(ticket, rw_agent, ro_agent):
         services.set_dynamic_fields(ticket, actor=rw_agent, values={"Nope": "x", "Impact": "high"})
     assert error.value.message_dict == {
         "extra": [
-            "Nope: There is no ticket field named “Nope”.",
+            "Nope: There is no field named “Nope”.",
             "Impact: “high” is not a whole number.",
         ]
     }
