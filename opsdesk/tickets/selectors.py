@@ -1,5 +1,7 @@
 """Reads of the tickets area with business meaning; permission filtering lives here, once."""
 
+import datetime
+
 from django.db.models import QuerySet
 
 from opsdesk.accounts.models import Agent
@@ -152,3 +154,20 @@ def other_open_tickets_of_customer(ticket: Ticket, agent: Agent, limit: int = 10
 
 def watching(agent: Agent, ticket: Ticket) -> bool:
     return ticket.watcher_links.filter(agent=agent).exists()
+
+
+def tickets_past_unlock_timeout(now: datetime.datetime) -> list[Ticket]:
+    """Locked tickets still to be worked (state type new or open) of queues with an unlock
+    timeout, unchanged for longer than that timeout (OTOBO's UnlockTimeout, in wall-clock
+    minutes until business calendars exist). One query per such queue; queues are few."""
+    found: list[Ticket] = []
+    for queue in Queue.objects.filter(unlock_timeout__gt=0):
+        found.extend(
+            Ticket.objects.filter(
+                queue=queue,
+                locked=True,
+                state__state_type__in=(StateType.NEW, StateType.OPEN),
+                changed_at__lt=now - datetime.timedelta(minutes=queue.unlock_timeout),
+            ).select_related("queue__group", "owner")
+        )
+    return found

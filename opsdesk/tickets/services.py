@@ -1318,3 +1318,13 @@ def create_email_ticket(
         )
         _emit("ArticleSend", ticket, actor, article_id=article.pk)
         return ticket
+
+
+def unlock_timed_out_tickets(now: datetime.datetime | None = None) -> int:
+    """Unlock the tickets whose queue's unlock timeout has passed since their last change, each
+    in its own transaction (history "Unlock" by "System: unlock timeout"); returns how many."""
+    unlocked = 0
+    for ticket in selectors.tickets_past_unlock_timeout(now or timezone.now()):
+        unlock_ticket(ticket, actor=None, actor_label=_("System: unlock timeout"))
+        unlocked += 1
+    return unlocked
