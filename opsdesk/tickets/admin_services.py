@@ -41,9 +41,6 @@ from .models import (
 
 QUEUE_SEPARATOR = "::"
 
-# Labels of the workflow's audit entries (keys that are not model fields), in the viewer's language.
-WORKFLOW_HISTORY_LABELS = TicketType.history_labels
-
 
 def _names(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))

@@ -26,10 +26,9 @@ from opsdesk.core.generic import (
     ObjectViewMixin,
     apply_bootstrap,
     field_value,
-    with_change_lines,
 )
 from opsdesk.core.permissions import AgentRequiredMixin
-from opsdesk.core.services import create_object, history_of, invalidate_object, update_object
+from opsdesk.core.services import create_object, invalidate_object, update_object
 
 from . import admin_services as services
 from .admin_filtersets import (
@@ -443,13 +442,8 @@ class TicketTypeDetailView(TicketTypeViewMixin, ObjectDetailView):
         return [(_("Edit workflow"), self.object_url("workflow", obj))]
 
     def get_extra_context(self, obj):
-        # The workflow's history entries use keys that are not fields of the type: name them.
-        history = with_change_lines(history_of(obj)[: self.history_limit])
-        for entry in history:
-            for line in entry.lines:
-                if line.field in services.WORKFLOW_HISTORY_LABELS:
-                    line.field = capfirst(services.WORKFLOW_HISTORY_LABELS[line.field])
-        return {"workflow": workflow_of(obj), "history": history}
+        # The workflow's history keys are named by ``TicketType.history_labels``.
+        return {"workflow": workflow_of(obj)}
 
 
 class TicketTypeEditView(TicketTypeViewMixin, ObjectEditView):
