@@ -241,7 +241,7 @@ DEFAULT_SALUTATION = (
 )
 DEFAULT_SIGNATURE = (
     "system standard signature (en)",
-    "\nYour Ticket-Team\n\n {agent_name}\n\n--\n Super Support - Waterford Business Park\n",
+    "\nBest regards,\n\n{agent_name}\n{queue}\n",
 )
 JAPANESE_SALUTATION = (
     "system standard salutation (ja)",
