@@ -30,6 +30,7 @@ from opsdesk.customers.models import CustomerUser
 from opsdesk.customers.selectors import companies_of_user
 
 from . import selectors, services
+from .action_views import ACTION_VIEWS, TicketCommandView
 from .choices import DynamicFieldScreen, SenderType
 from .forms import (
     CUSTOMER_SEARCH_LIMIT,
@@ -186,35 +187,16 @@ def customer_search(request):
 
 # Ticket zoom ------------------------------------------------------------------------------------
 
-# The permission (ticket action) each entry of the zoom's menu needs; the action views check
-# the same on the server.
-ACTION_REQUIREMENTS = {
-    "lock": TicketAction.LOCK,
-    "unlock": TicketAction.LOCK,
-    "watch": TicketAction.WATCH,
-    "unwatch": TicketAction.WATCH,
-    "print": TicketAction.VIEW,
-    "history": TicketAction.VIEW,
-    "priority": TicketAction.PRIORITY,
-    "owner": TicketAction.OWNER,
-    "responsible": TicketAction.RESPONSIBLE,
-    "customer": TicketAction.CUSTOMER,
-    "note": TicketAction.NOTE,
-    "phone": TicketAction.PHONE,
-    "email": TicketAction.REPLY,
-    "reply": TicketAction.REPLY,
-    "forward": TicketAction.REPLY,
-    "pending": TicketAction.PENDING,
-    "close": TicketAction.STATE,
-    "state": TicketAction.STATE,
-    "attributes": TicketAction.TITLE,
-    "dynamic_fields": TicketAction.DYNAMIC_FIELDS,
-    "time": TicketAction.TIME,
-    "move": TicketAction.MOVE,
+# The permission (ticket action) each entry of the zoom's menu needs: the one its view checks on
+# the server (``action_views.ACTION_VIEWS``), so that the menu and the 403s cannot drift apart.
+ACTION_REQUIREMENTS = {name: view.action for name, view in ACTION_VIEWS.items()} | {
+    "history": TicketAction.VIEW
 }
 
 # Actions that change something at once: buttons of POST forms rather than links to a dialog.
-POST_ACTIONS = frozenset({"lock", "unlock", "watch", "unwatch"})
+POST_ACTIONS = frozenset(
+    name for name, view in ACTION_VIEWS.items() if issubclass(view, TicketCommandView)
+)
 
 
 @dataclass(frozen=True)
