@@ -199,6 +199,12 @@ OPSDESK_ATTACHMENT_MAX_SIZE = int(
 # A TrueType font with Japanese glyphs for printed tickets (PDF); by default a Debian IPA/Noto font
 # when installed, else the PDF viewer's built-in Japanese font (HeiseiKakuGo-W5).
 OPSDESK_PDF_FONT = os.environ.get("OPSDESK_PDF_FONT", "")
+# Linking (manual 5.5.1): when on, a parent ticket cannot be closed while a child is still open.
+OPSDESK_PARENT_CLOSE_REQUIRES_CLOSED_CHILDREN = env_bool(
+    "OPSDESK_PARENT_CLOSE_REQUIRES_CLOSED_CHILDREN", False
+)
+# Ticket search: at most this many results are listed or exported (OTOBO's SearchLimit).
+OPSDESK_TICKET_SEARCH_LIMIT = int(os.environ.get("OPSDESK_TICKET_SEARCH_LIMIT", "10000"))
 
 # Outbound mail.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -17,6 +17,9 @@ API_MODULES = [
     "opsdesk.accounts.api",
     "opsdesk.customers.api",
     "opsdesk.tickets.api",
+    "opsdesk.tickets.search_api",
+    "opsdesk.tickets.merge_api",
+    "opsdesk.core.link_api",
 ]
 
 router = ApiRouter()

@@ -65,11 +65,27 @@ MENU: tuple[MenuItem, ...] = (
         "core:area_tickets",
         (RO, "users"),
         (
-            MenuItem("ticket_queue_view", _("Queue view"), None, (RO, "queue_view")),
-            MenuItem("ticket_status_view", _("Status view"), None, (RO, "users")),
+            MenuItem(
+                "ticket_queue_view", _("Queue view"), "tickets:queue_view", (RO, "queue_view")
+            ),
+            MenuItem("ticket_status_view", _("Status view"), "tickets:status_view", (RO, "users")),
+            MenuItem(
+                "ticket_escalation_view",
+                _("Escalation view"),
+                "tickets:escalation_view",
+                (RO, "users"),
+            ),
+            MenuItem("ticket_locked", _("Locked tickets"), "tickets:locked_list", (RO, "users")),
+            MenuItem("ticket_watched", _("Watched tickets"), "tickets:watched_list", (RO, "users")),
+            MenuItem(
+                "ticket_responsible",
+                _("Responsible tickets"),
+                "tickets:responsible_list",
+                (RO, "users"),
+            ),
             MenuItem("ticket_new_phone", _("New phone ticket"), "tickets:new_phone", (RW, "users")),
             MenuItem("ticket_new_email", _("New email ticket"), "tickets:new_email", (RW, "users")),
-            MenuItem("ticket_search", _("Search"), None, (RO, "users")),
+            MenuItem("ticket_search", _("Search"), "tickets:search", (RO, "users")),
         ),
     ),
     MenuItem(

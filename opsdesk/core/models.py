@@ -157,3 +157,60 @@ class DynamicField(TrackedModel):
         if language and language.startswith("ja") and self.label_ja:
             return self.label_ja
         return self.label
+
+
+class LinkType(models.TextChoices):
+    """OTOBO's link types: ``normal`` is symmetric, ``parent_child`` directed (source = parent)."""
+
+    NORMAL = "normal", _("Normal")
+    PARENT_CHILD = "parent_child", _("Parent/child")
+
+
+class Link(models.Model):
+    """A link between any two objects (tickets, FAQ items, configuration items...).
+
+    Objects are named by an object type key registered in ``core.links`` (``ticket``, ``faq``,
+    ``config_item``) and their primary key. One link per pair of objects whatever its direction
+    or type (OTOBO's link type group: adding one type replaces the other). A ``normal`` link is
+    stored with the smaller (type, id) as source so that A–B and B–A are the same row; a
+    ``parent_child`` link has the parent as source and the child as target.
+    """
+
+    source_type = models.CharField(_("source object type"), max_length=40)
+    source_id = models.PositiveBigIntegerField(_("source object"))
+    target_type = models.CharField(_("target object type"), max_length=40)
+    target_id = models.PositiveBigIntegerField(_("target object"))
+    link_type = models.CharField(_("link type"), max_length=20, choices=LinkType.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "target_type", "target_id"],
+                name="link_unique_pair",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    source_type=models.F("target_type"), source_id=models.F("target_id")
+                ),
+                name="link_not_to_itself",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="link_target"),
+        ]
+
+    def __str__(self):
+        source = f"{self.source_type}:{self.source_id}"
+        return f"{source} {self.link_type} {self.target_type}:{self.target_id}"

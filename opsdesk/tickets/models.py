@@ -440,6 +440,20 @@ class Ticket(TrackedModel):
     pending_until = models.DateTimeField(_("pending until"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     archived = models.BooleanField(_("archived"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_tickets",
+    )
+    # The nearest escalation deadline of the ticket's SLA metrics (OTOBO's escalation_time): the
+    # Escalation view sorts by it; maintained by the SLA engine, empty while no SLA applies.
+    escalation_at = models.DateTimeField(
+        _("escalation time"), null=True, blank=True, editable=False
+    )
     extra = models.JSONField(_("dynamic fields"), default=dict, blank=True)
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -454,7 +468,6 @@ class Ticket(TrackedModel):
         verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["queue", "state"], name="ticket_queue_state"),
             models.Index(fields=["state", "-created_at"], name="ticket_state_created"),
             models.Index(fields=["owner", "locked"], name="ticket_owner_locked"),
             models.Index(fields=["responsible"], name="ticket_responsible"),
@@ -463,6 +476,11 @@ class Ticket(TrackedModel):
             models.Index(fields=["-created_at"], name="ticket_created"),
             models.Index(fields=["-changed_at"], name="ticket_changed"),
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
+            models.Index(fields=["escalation_at"], name="ticket_escalation_at"),
+            models.Index(
+                fields=["queue", "state", "-created_at"], name="ticket_queue_state_created"
+            ),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
 
     def __str__(self):
@@ -638,3 +656,75 @@ class TimeAccounting(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.units}"
+
+
+class QueueSubscription(models.Model):
+    """A queue an agent follows: "My Queues" in the queue view, and the agents notified about the
+    queue's tickets (OTOBO's personal_queues)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_subscriptions"
+    )
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="subscriptions")
+
+    class Meta:
+        verbose_name = _("followed contact person")
+        verbose_name_plural = _("followed contact persons")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "queue"], name="queue_subscription_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id}: {self.queue_id}"
+
+
+class TicketSearchProfile(TrackedModel):
+    """A saved ticket search ("search template"): the search form's values under a name, private
+    to its owner or shared with roles."""
+
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="ticket_search_profiles",
+    )
+    criteria = models.JSONField(
+        _("search criteria"), default=dict, help_text=_("Field name -> list of values.")
+    )
+    shared_with_roles = models.ManyToManyField(
+        "accounts.Role",
+        verbose_name=_("shared with roles"),
+        blank=True,
+        related_name="ticket_search_profiles",
+    )
+
+    class Meta:
+        verbose_name = _("saved ticket search")
+        verbose_name_plural = _("saved ticket searches")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="search_profile_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleSearchIndex(models.Model):
+    """The full-text document of one article (subject, body, from, to, cc, attachment names),
+    tokenised by ``fulltext.py`` (words, and bigrams of Japanese/Chinese runs). PostgreSQL
+    searches it through a GIN index on ``to_tsvector('simple', document)``; SQLite through an
+    FTS5 table kept in step by triggers."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_index"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    document = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket"], name="article_search_ticket")]
+
+    def __str__(self):
+        return f"{self.article_id}"

@@ -33,6 +33,9 @@ class TicketAction(TextChoices):
     REPLY = "reply", _("send email")
     PHONE = "phone", _("record a phone call")
     TIME = "time", _("account time")
+    LINK = "link", _("link the ticket")
+    MERGE = "merge", _("merge the ticket")
+    SPLIT = "split", _("split an article into a new ticket")
 
 
 ACTION_PERMISSION: dict[str, str] = {
@@ -43,6 +46,8 @@ ACTION_PERMISSION: dict[str, str] = {
     TicketAction.OWNER: Permission.OWNER,
     TicketAction.PRIORITY: Permission.PRIORITY,
     TicketAction.CREATE: Permission.CREATE,
+    # Splitting reads the source ticket; the new ticket needs ``create`` in its queue.
+    TicketAction.SPLIT: Permission.RO,
 }
 
 

@@ -171,3 +171,9 @@ def tickets_past_unlock_timeout(now: datetime.datetime) -> list[Ticket]:
             ).select_related("queue__group", "owner")
         )
     return found
+
+
+# Ticket lists: queue view, status view, locked / watched / responsible / escalation ------------
+
+
+# Merge and follow-ups ---------------------------------------------------------------------------

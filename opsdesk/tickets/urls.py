@@ -17,5 +17,8 @@ urlpatterns = [
     path("<int:pk>/history/", views.history, name="history"),
     path("articles/<int:pk>/source/", views.article_source, name="article_source"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("", include("opsdesk.tickets.list_urls")),
+    path("", include("opsdesk.tickets.search_urls")),
+    path("", include("opsdesk.tickets.bulk_urls")),
     path("", include("opsdesk.tickets.action_urls")),
 ]

@@ -30,7 +30,8 @@ from opsdesk.customers.models import CustomerUser
 from opsdesk.customers.selectors import companies_of_user
 
 from . import selectors, services
-from .action_views import ACTION_VIEWS, TicketCommandView
+from .action_urls import ALL_ACTION_VIEWS as ACTION_VIEWS
+from .action_views import TicketCommandView
 from .choices import DynamicFieldScreen, SenderType
 from .forms import (
     CUSTOMER_SEARCH_LIMIT,
