@@ -9,6 +9,9 @@ class SearchHit:
     label: str
     url: str
     detail: str = ""
+    # The text named this object exactly (e.g. a whole ticket number): a lone exact hit is opened
+    # directly instead of listing results.
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,11 @@ def search_everything(agent, text: str) -> list[tuple[SearchProvider, list[Searc
         if hits:
             results.append((provider, hits))
     return results
+
+
+def exact_hit(results: list[tuple[SearchProvider, list[SearchHit]]]) -> SearchHit | None:
+    """The only hit of all providers, when the text named it exactly; else None."""
+    hits = [hit for _provider, provider_hits in results for hit in provider_hits]
+    if len(hits) == 1 and hits[0].exact:
+        return hits[0]
+    return None

@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", views.area_view("admin"), name="admin_home"),
     path("admin/audit/", AuditLogView.as_view(), name="audit_log"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search_suggest"),
 ]

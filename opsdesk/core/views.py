@@ -1,13 +1,17 @@
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from . import menu
 from .health import check_health
 from .permissions import agent_meets, agent_required
-from .search import search_everything
+from .search import exact_hit, search_everything
+
+# The type-ahead under the top bar's search box: hits per area, from this many characters on.
+SUGGEST_MIN_LENGTH = 2
+SUGGEST_HITS_PER_AREA = 5
 
 
 @agent_required()
@@ -43,4 +47,20 @@ def search(request):
     """The top bar's global search across every area's registered provider."""
     text = request.GET.get("q", "")
     results = search_everything(request.user, text)
+    exact = exact_hit(results)
+    if exact is not None:  # a whole ticket number: open the ticket (OTOBO does the same)
+        return redirect(exact.url)
     return render(request, "core/search.html", {"q": text, "results": results})
+
+
+@agent_required()
+def search_suggest(request):
+    """The type-ahead of the top bar's search box (an htmx partial): the first hits per area."""
+    text = request.GET.get("q", "").strip()
+    results = []
+    if len(text) >= SUGGEST_MIN_LENGTH:
+        results = [
+            (provider, hits[:SUGGEST_HITS_PER_AREA])
+            for provider, hits in search_everything(request.user, text)
+        ]
+    return render(request, "core/includes/search_suggestions.html", {"q": text, "results": results})
