@@ -20,6 +20,10 @@ class TicketsConfig(AppConfig):
 
         register_search()
 
+        from .links import register_ticket_links
+
+        register_ticket_links()
+
         register_object_type(
             "ticket",
             Ticket,

@@ -1,3 +1,9 @@
-"""Placeholder: filled in by issue 5."""
+"""The bulk action on tickets selected in a list: ``/tickets/bulk/`` (``tickets:bulk``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import bulk_views
+
+urlpatterns = [
+    path("bulk/", bulk_views.bulk, name="bulk"),
+]

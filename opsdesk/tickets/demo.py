@@ -177,7 +177,42 @@ def seed_demo_tickets(count: int | None = None, *, seed: int = 2026) -> list[Tic
             tickets = [_Story(world, rng, start, now).tell() for start in starts]
         world.save_timestamps()
         world.save_counters()
+        _follow_and_link(world, tickets, rng)
     return tickets
+
+
+def _follow_and_link(world: "_World", tickets: list[Ticket], rng: random.Random) -> None:
+    """My Queues for the demo agents, and a few parent/child links between open incidents of
+    the same customer company (an outage ticket with the tickets it caused)."""
+    from opsdesk.core import links as core_links
+    from opsdesk.core.models import LinkType
+
+    from .preference_services import set_followed_queues
+
+    follows = {
+        "agent": ("Service Desk", "Service Desk::Network", "Service Desk::Hardware"),
+        "manager": ("Incident", "Change"),
+    }
+    for login, names in follows.items():
+        if login in world.agents:
+            set_followed_queues(world.agents[login], [world.queues[name] for name in names])
+    open_tickets = [ticket for ticket in tickets if not ticket.state.is_closed]
+    by_company: dict[int, list[Ticket]] = {}
+    for ticket in open_tickets:
+        if ticket.customer_company_id:
+            by_company.setdefault(ticket.customer_company_id, []).append(ticket)
+    for family in by_company.values():
+        if len(family) < 3:
+            continue
+        parent, *children = rng.sample(family, 3)
+        for child in children:
+            core_links.add_link(
+                actor=None,
+                source=parent,
+                target=child,
+                link_type=LinkType.PARENT_CHILD,
+                actor_label="demo",
+            )
 
 
 # The world the stories play in ---------------------------------------------------------------

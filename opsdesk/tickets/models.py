@@ -723,8 +723,5 @@ class ArticleSearchIndex(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     document = models.TextField()
 
-    class Meta:
-        indexes = [models.Index(fields=["ticket"], name="article_search_ticket")]
-
     def __str__(self):
         return f"{self.article_id}"

@@ -63,8 +63,12 @@ def can(agent, action: str, queue_or_ticket) -> bool:
 
 
 def allowed_actions(agent, ticket) -> frozenset[str]:
-    """Every action ``agent`` may do on ``ticket`` (for showing the zoom's menu)."""
-    return frozenset(action for action in TicketAction.values if can(agent, action, ticket))
+    """Every action ``agent`` may do on ``ticket`` (for showing the zoom's menu). Splitting is
+    offered only to agents who may create tickets in some contact person."""
+    actions = {action for action in TicketAction.values if can(agent, action, ticket)}
+    if TicketAction.SPLIT in actions and not group_names_for(agent, TicketAction.CREATE):
+        actions.discard(TicketAction.SPLIT)
+    return frozenset(actions)
 
 
 def require(agent, action: str, queue_or_ticket) -> None:

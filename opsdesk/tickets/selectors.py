@@ -1,24 +1,33 @@
 """Reads of the tickets area with business meaning; permission filtering lives here, once."""
 
+import dataclasses
 import datetime
+import re
+from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Agent
 from opsdesk.accounts.selectors import agents_with_group_permission
 
-from .choices import StateType, TemplateType
+from .choices import OPEN_STATE_TYPES, StateType, TemplateType
 from .models import (
     Article,
     Priority,
     Queue,
+    QueueSubscription,
     StandardTemplate,
     Ticket,
     TicketHistory,
     TicketState,
     TicketType,
     TicketTypeTransition,
+    TicketWatcher,
 )
+from .numbers import numbers_in_subject
 from .permissions import TicketAction, group_names_for
 
 
@@ -43,6 +52,7 @@ TICKET_HEADER_RELATED = (
     "customer_user",
     "created_by",
     "changed_by",
+    "merged_into",
 )
 
 
@@ -175,5 +185,293 @@ def tickets_past_unlock_timeout(now: datetime.datetime) -> list[Ticket]:
 
 # Ticket lists: queue view, status view, locked / watched / responsible / escalation ------------
 
+# What the ticket table shows (tables.TicketTable): one query per page, none per row.
+TICKET_LIST_RELATED = (
+    "queue",
+    "state",
+    "priority",
+    "owner",
+    "customer_user",
+    "customer_company",
+)
+
+
+def open_state_ids() -> list[int]:
+    """Ids of the states of "open" tickets (state types new, open, pending reminder).
+
+    Lists filter by these ids instead of joining the state table: the database then walks the
+    (queue, state, created) and (state, created) indexes directly."""
+    return list(
+        TicketState.objects.filter(state_type__in=OPEN_STATE_TYPES)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def closed_state_ids() -> list[int]:
+    """Ids of the states of closed tickets (closed, removed); merged tickets are left out."""
+    return list(
+        TicketState.objects.filter(state_type__in=(StateType.CLOSED, StateType.REMOVED))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def visible_queue_ids(agent: Agent) -> list[int]:
+    """Ids of every queue (valid or not) whose group grants ``agent`` ``ro``."""
+    return list(
+        Queue.objects.filter(group__name__in=group_names_for(agent, TicketAction.VIEW))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def tickets_in_queues(queue_ids) -> QuerySet[Ticket]:
+    """Tickets of ``queue_ids`` (already restricted to the agent's queues) for the ticket table."""
+    return Ticket.objects.filter(queue_id__in=list(queue_ids)).select_related(*TICKET_LIST_RELATED)
+
+
+@dataclasses.dataclass
+class QueueNode:
+    """A queue in the queue view's tree with its counts of open tickets.
+
+    ``total``/``available`` count the queue itself (available: not locked); the ``subtree_``
+    counts add the visible sub-queues. ``depth`` is relative to the visible tree: a queue whose
+    parent the agent may not see is a root."""
+
+    queue: Queue
+    depth: int = 0
+    total: int = 0
+    available: int = 0
+    subtree_total: int = 0
+    subtree_available: int = 0
+    children: list["QueueNode"] = dataclasses.field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.queue.pk
+
+
+def open_ticket_counts(queue_ids) -> dict[int, tuple[int, int]]:
+    """queue id -> (open tickets, of which unlocked), in ONE grouped query over ``queue_ids``."""
+    counts: dict[int, list[int]] = {}
+    rows = (
+        Ticket.objects.filter(queue_id__in=list(queue_ids), state_id__in=open_state_ids())
+        .values("queue_id", "locked")
+        .annotate(tickets=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        entry = counts.setdefault(row["queue_id"], [0, 0])
+        entry[0] += row["tickets"]
+        if not row["locked"]:
+            entry[1] += row["tickets"]
+    return {queue_id: (total, available) for queue_id, (total, available) in counts.items()}
+
+
+def queue_overview(agent: Agent) -> list[QueueNode]:
+    """The queue view's tree, flattened in display order (parents before children, by name),
+    with the open-ticket counts of every queue the agent may see (``ro``).
+
+    Invalid queues appear only while they still hold open tickets. Three queries whatever the
+    number of queues and tickets: queues, open states, grouped counts."""
+    queues = list(
+        Queue.objects.filter(group__name__in=group_names_for(agent, TicketAction.VIEW)).only(
+            "id", "name", "full_name", "valid", "parent_id"
+        )
+    )
+    counts = open_ticket_counts(queue.pk for queue in queues)
+    queues = [queue for queue in queues if queue.valid or queue.pk in counts]
+    by_name = {queue.full_name: QueueNode(queue) for queue in queues}
+    roots: list[QueueNode] = []
+    for name, node in by_name.items():
+        node.total, node.available = counts.get(node.pk, (0, 0))
+        parent_name = name
+        parent = None
+        while "::" in parent_name and parent is None:
+            parent_name = parent_name.rsplit("::", 1)[0]
+            parent = by_name.get(parent_name)
+        (parent.children if parent else roots).append(node)
+
+    flat: list[QueueNode] = []
+
+    def walk(nodes: list[QueueNode], depth: int) -> tuple[int, int]:
+        total = available = 0
+        for node in sorted(nodes, key=lambda node: node.queue.name.casefold()):
+            node.depth = depth
+            flat.append(node)
+            below_total, below_available = walk(node.children, depth + 1)
+            node.subtree_total = node.total + below_total
+            node.subtree_available = node.available + below_available
+            total += node.subtree_total
+            available += node.subtree_available
+        return total, available
+
+    walk(roots, 0)
+    return flat
+
+
+def followed_queue_ids(agent: Agent) -> set[int]:
+    """Ids of the queues in the agent's My Queues that the agent may (still) see."""
+    return set(
+        QueueSubscription.objects.filter(
+            agent=agent, queue__group__name__in=group_names_for(agent, TicketAction.VIEW)
+        ).values_list("queue_id", flat=True)
+    )
+
+
+def queue_view_tickets(agent: Agent, queue_ids, available_only: bool = False) -> QuerySet[Ticket]:
+    """Open tickets of ``queue_ids`` limited to the queues the agent may see; ``available_only``:
+    only unlocked ones."""
+    permitted = set(visible_queue_ids(agent)) & set(queue_ids)
+    tickets = tickets_in_queues(sorted(permitted)).filter(state_id__in=open_state_ids())
+    if available_only:
+        tickets = tickets.filter(locked=False)
+    return tickets
+
+
+def status_view_tickets(agent: Agent, closed: bool = False) -> QuerySet[Ticket]:
+    """Open (new, open, pending reminder) or closed (closed, removed) tickets of every queue the
+    agent may see; merged tickets appear in neither."""
+    state_ids = closed_state_ids() if closed else open_state_ids()
+    return tickets_in_queues(visible_queue_ids(agent)).filter(state_id__in=state_ids)
+
+
+def locked_tickets(agent: Agent) -> QuerySet[Ticket]:
+    """Tickets the agent owns and has locked (served by the (owner, locked) index)."""
+    return tickets_in_queues(visible_queue_ids(agent)).filter(owner=agent, locked=True)
+
+
+def watched_tickets(agent: Agent) -> QuerySet[Ticket]:
+    """Tickets the agent watches, in queues the agent may still see."""
+    return tickets_in_queues(visible_queue_ids(agent)).filter(
+        pk__in=TicketWatcher.objects.filter(agent=agent).values("ticket_id")
+    )
+
+
+def responsible_tickets(agent: Agent) -> QuerySet[Ticket]:
+    """Open tickets the agent is responsible for."""
+    return tickets_in_queues(visible_queue_ids(agent)).filter(
+        responsible=agent, state_id__in=open_state_ids()
+    )
+
+
+def escalation_tickets(agent: Agent) -> QuerySet[Ticket]:
+    """Open tickets with an escalation time (set by the SLA engine), nearest deadline first."""
+    return (
+        tickets_in_queues(visible_queue_ids(agent))
+        .filter(state_id__in=open_state_ids(), escalation_at__isnull=False)
+        .order_by("escalation_at", "id")
+    )
+
+
+ARTICLE_PREVIEW_LENGTH = 500
+
+
+def last_article_preview(agent: Agent, ticket_pk: int) -> Article | None:
+    """The ticket's newest article with the first 500 characters of its text (``excerpt``), in
+    one query; None when the ticket is not visible to the agent or has no article."""
+    return (
+        Article.objects.filter(
+            ticket_id=ticket_pk,
+            ticket__queue__group__name__in=group_names_for(agent, TicketAction.VIEW),
+        )
+        .annotate(excerpt=Substr("body", 1, ARTICLE_PREVIEW_LENGTH))
+        .only(
+            "id",
+            "ticket_id",
+            "channel",
+            "sender_type",
+            "is_visible_for_customer",
+            "from_address",
+            "subject",
+            "created_at",
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
 
 # Merge and follow-ups ---------------------------------------------------------------------------
+
+# How many Message-IDs of In-Reply-To/References are looked up (a long thread names them all).
+FOLLOW_UP_MESSAGE_IDS = 50
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+def merge_target(ticket: Ticket) -> Ticket:
+    """The ticket that survives ``ticket``'s merges: ``merged_into`` followed to the end (the
+    ticket itself when it is not merged, without a query)."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None:
+        following = Ticket.objects.select_related("queue__group", "state").get(
+            pk=ticket.merged_into_id
+        )
+        if following.pk in seen:  # a cycle cannot be made by merge_ticket; stop rather than loop
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
+def _message_ids(*headers: str) -> list[str]:
+    """The Message-IDs of the headers in order, each once (at most FOLLOW_UP_MESSAGE_IDS)."""
+    found: list[str] = []
+    for header in headers:
+        for message_id in MESSAGE_ID.findall(header or "") or (header or "").split():
+            if message_id not in found:
+                found.append(message_id)
+    return found[:FOLLOW_UP_MESSAGE_IDS]
+
+
+def find_follow_up_ticket(
+    *, subject: str, in_reply_to: str = "", references: str = ""
+) -> Ticket | None:
+    """The ticket an incoming mail follows up, merges resolved to the surviving ticket.
+
+    First the ticket number after ``OPSDESK_TICKET_HOOK`` in the subject (``[Ticket#2026…]``, with
+    or without brackets) if such a ticket exists; else the ticket of an article whose Message-ID
+    is named in In-Reply-To or References (In-Reply-To first, then References from the newest).
+    No permission applies: the caller is the postmaster.
+    """
+    for number in numbers_in_subject(subject or ""):
+        ticket = (
+            Ticket.objects.select_related("queue__group", "state").filter(number=number).first()
+        )
+        if ticket is not None:
+            return merge_target(ticket)
+    references_newest_first = " ".join(reversed((references or "").split()))
+    wanted = _message_ids(in_reply_to, references_newest_first)
+    if not wanted:
+        return None
+    found = dict(
+        Article.objects.filter(message_id__in=wanted)
+        .order_by("-created_at", "-id")  # the oldest article with the ID wins (the dict keeps it)
+        .values_list("message_id", "ticket_id")
+    )
+    for message_id in wanted:
+        if message_id in found:
+            ticket = Ticket.objects.select_related("queue__group", "state").get(
+                pk=found[message_id]
+            )
+            return merge_target(ticket)
+    return None
+
+
+BULK_LIMIT = 500  # tickets per bulk action
+
+
+def tickets_for_bulk(agent: Agent, ticket_ids: Iterable[int]) -> list[Ticket]:
+    """The tickets selected for a bulk action that ``agent`` may see (others are left out),
+    oldest first, with what the bulk screen shows; at most ``BULK_LIMIT`` may be selected."""
+    ids = sorted({int(pk) for pk in ticket_ids})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(
+            _("Select at most %(limit)d tickets for a bulk action.") % {"limit": BULK_LIMIT}
+        )
+    return list(
+        tickets_visible_to(agent)
+        .filter(pk__in=ids)
+        .select_related(*TICKET_HEADER_RELATED)
+        .order_by("created_at", "id")
+    )

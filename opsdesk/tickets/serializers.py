@@ -269,6 +269,12 @@ class TicketSerializer(serializers.ModelSerializer):
     extra = serializers.DictField(
         read_only=True, help_text=_("Values of the ticket's dynamic fields, by field name.")
     )
+    merged_into = serializers.CharField(
+        source="merged_into.number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Number of the ticket this one was merged into."),
+    )
     url = serializers.HyperlinkedIdentityField(
         view_name="api-v1:ticket-detail", lookup_field="number", read_only=True
     )
@@ -294,6 +300,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "locked",
             "pending_until",
             "closed_at",
+            "escalation_at",
+            "merged_into",
             "archived",
             "extra",
             "created_at",

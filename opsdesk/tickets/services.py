@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -28,10 +28,12 @@ from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Agent
 from opsdesk.core import events
+from opsdesk.core import links as core_links
 from opsdesk.core.dynamic_fields import apply_json_values
+from opsdesk.core.models import LinkType
 from opsdesk.customers.models import CustomerCompany, CustomerUser
 
-from . import selectors
+from . import fulltext, links, selectors
 from .choices import Channel, HistoryType, SenderType, StateType
 from .html import html_to_text, sanitize_html
 from .models import (
@@ -47,7 +49,7 @@ from .models import (
     TimeAccounting,
 )
 from .numbers import next_ticket_number
-from .permissions import TicketAction, require
+from .permissions import TicketAction, can, require
 
 logger = logging.getLogger(__name__)
 
@@ -501,6 +503,7 @@ def _store_files(article: Article, draft: ArticleDraft) -> None:
         Article.objects.filter(pk=article.pk).update(source=article.source.name)
     for upload in draft.attachments:
         _store_attachment(article, upload)
+    fulltext.index_article(article)
 
 
 # Which action an article needs: notes need ``note``, phone calls and mail ``rw``.
@@ -537,11 +540,24 @@ def add_article(
     Notes need ``note`` permission, phone calls and mail ``rw``. A phone call from the customer is
     recorded with sender type customer (history PhoneCallCustomer). Changing the state with
     ``next_state`` needs the state permission as well (``rw``), so ``note`` alone cannot.
+    An article for a merged ticket lands in the ticket it was merged into (permission and
+    history there).
     """
+    ticket = selectors.merge_target(ticket)
     _check(actor, _article_action(draft), ticket)
     if next_state is not None and next_state.pk != ticket.state_id:
         _check(actor, TicketAction.STATE, ticket)
     _locked_row(ticket)
+    if ticket.merged_into_id is not None:  # merged meanwhile: follow it, checking again
+        return add_article(
+            ticket,
+            draft,
+            actor=actor,
+            actor_label=actor_label,
+            history_type=history_type,
+            next_state=next_state,
+            pending_until=pending_until,
+        )
     if history_type is None:
         history_type = ARTICLE_HISTORY.get(draft.channel, HistoryType.ADD_NOTE)
         if draft.channel == Channel.PHONE and draft.sender_type == SenderType.CUSTOMER:
@@ -634,6 +650,7 @@ def _change_state(
 ) -> None:
     """The state change itself; the caller holds the row lock and checked permission."""
     _require_valid(state, _("Choose a valid state."))
+    links.check_parent_close(ticket, state)
     old_state = ticket.state
     if enforce_workflow and not selectors.is_transition_allowed(
         ticket.ticket_type, old_state, state
@@ -1328,3 +1345,409 @@ def unlock_timed_out_tickets(now: datetime.datetime | None = None) -> int:
         unlock_ticket(ticket, actor=None, actor_label=_("System: unlock timeout"))
         unlocked += 1
     return unlocked
+
+
+# Merge, split, bulk -------------------------------------------------------------------------------
+
+
+def _merged_state() -> TicketState:
+    state = (
+        TicketState.objects.filter(state_type=StateType.MERGED, valid=True).order_by("id").first()
+    )
+    if state is None:
+        raise ValidationError(
+            _("There is no valid state of type “merged”; an administrator must add one.")
+        )
+    return state
+
+
+def _is_merged(ticket: Ticket) -> bool:
+    return ticket.merged_into_id is not None or ticket.state.state_type == StateType.MERGED
+
+
+@transaction.atomic
+def merge_ticket(
+    ticket: Ticket, *, into: Ticket, actor: Agent | None, actor_label: str = ""
+) -> Ticket:
+    """Merge ``ticket`` into ``into`` (OTOBO TicketMerge); returns ``into``, the surviving ticket.
+
+    Needs ``rw`` (merge) on both. The source's articles (with their attachments and search index
+    rows), time accounting and watchers move to the target, its links are re-pointed, and the
+    target becomes its parent (ParentChild). The source keeps its history, gets an internal note
+    "Merged ticket A into B", goes to the state of type ``merged`` (outside the workflow), points
+    at the target (``merged_into``) and is unlocked; both get history ``Merged``. Follow-ups to
+    the source land in the target (``add_article``, ``selectors.find_follow_up_ticket``). Both
+    rows are locked in the order of their keys, so that two merges of the same pair cannot
+    deadlock.
+    """
+    from .models import ArticleSearchIndex
+
+    if ticket.pk == into.pk:
+        raise ValidationError({"into": _("A ticket cannot be merged into itself.")})
+    for item in sorted((ticket, into), key=lambda each: each.pk):
+        _locked_row(item)
+    _check(actor, TicketAction.MERGE, ticket)
+    _check(actor, TicketAction.MERGE, into)
+    if _is_merged(ticket):
+        raise ValidationError(
+            _("Ticket %(number)s is already merged; it cannot be merged again.")
+            % {"number": ticket.number}
+        )
+    if _is_merged(into):
+        target = selectors.merge_target(into)
+        raise ValidationError(
+            {
+                "into": _(
+                    "Ticket %(number)s was itself merged into %(target)s; merge into that "
+                    "ticket instead."
+                )
+                % {"number": into.number, "target": target.number}
+            }
+        )
+    merged_state = _merged_state()
+
+    Article.objects.filter(ticket=ticket).update(ticket=into)
+    ArticleSearchIndex.objects.filter(ticket=ticket).update(ticket=into)
+    TimeAccounting.objects.filter(ticket=ticket).update(ticket=into)
+    watching_target = TicketWatcher.objects.filter(ticket=into).values("agent")
+    TicketWatcher.objects.filter(ticket=ticket).exclude(agent__in=watching_target).update(
+        ticket=into
+    )
+    TicketWatcher.objects.filter(ticket=ticket).delete()  # those already watching the target
+    core_links.move_links(ticket, into, actor=actor)
+    core_links.add_link(actor=actor, source=into, target=ticket, link_type=LinkType.PARENT_CHILD)
+
+    text = _("Merged ticket %(source)s into %(target)s.") % {
+        "source": ticket.number,
+        "target": into.number,
+    }
+    _create_article(
+        ticket,
+        ArticleDraft(
+            channel=Channel.INTERNAL,
+            sender_type=SenderType.AGENT if actor is not None else SenderType.SYSTEM,
+            subject=text,
+            body=text,
+            from_address=actor.full_name if actor is not None else actor_label,
+        ),
+        actor=actor,
+        actor_label=actor_label,
+        history_type=HistoryType.ADD_NOTE,
+    )
+    ticket.merged_into = into
+    _change_state(
+        ticket, merged_state, None, actor=actor, actor_label=actor_label, enforce_workflow=False
+    )
+    _touch(ticket, actor, "merged_into")
+    _touch(into, actor)
+    for item in (ticket, into):
+        _record(
+            item,
+            HistoryType.MERGED,
+            actor=actor,
+            actor_label=actor_label,
+            old=ticket.number,
+            new=into.number,
+            comment=text,
+        )
+    _emit("TicketMerge", ticket, actor, main_ticket_id=into.pk, main_ticket_number=into.number)
+    return into
+
+
+@transaction.atomic
+def split_article(
+    article: Article,
+    *,
+    actor: Agent | None,
+    queue: Queue,
+    title: str = "",
+    link_type: str = LinkType.PARENT_CHILD,
+    actor_label: str = "",
+) -> Ticket:
+    """A new ticket in ``queue`` from a copy of ``article`` (OTOBO's split), linked to the article's
+    ticket: the original is the parent (``LinkType.PARENT_CHILD``, the default) or linked
+    ``LinkType.NORMAL``.
+
+    Needs ``ro`` on the original and ``create`` in ``queue``. Customer, priority and type are
+    copied (the defaults where these are no longer valid), the title defaults to the article's
+    subject. The copy keeps channel, sender type, visibility, addresses, text and HTML, and the
+    attachments (by content: the storage keeps one file per content); not the Message-ID, so that
+    replies to the original mail still land in the original ticket. History on both tickets.
+    """
+    original = article.ticket
+    _check(actor, TicketAction.SPLIT, original)
+    if link_type not in LinkType.values:
+        raise ValidationError({"link_type": _("Unknown link type “%s”.") % link_type})
+    uploads = [
+        AttachmentUpload(
+            filename=item.filename,
+            content=_read_stored(item),
+            content_type=item.content_type,
+            content_id=item.content_id,
+            inline=item.inline,
+        )
+        for item in article.attachments.all()
+    ]
+    draft = ArticleDraft(
+        channel=article.channel,
+        sender_type=article.sender_type,
+        subject=article.subject,
+        body=article.body,
+        body_html=article.body_html,
+        is_visible_for_customer=article.is_visible_for_customer,
+        from_address=article.from_address,
+        to_addresses=article.to_addresses,
+        cc_addresses=article.cc_addresses,
+        bcc_addresses=article.bcc_addresses,
+        reply_to=article.reply_to,
+        attachments=uploads,
+    )
+    new_ticket = create_ticket(
+        actor=actor,
+        actor_label=actor_label,
+        title=(title or "").strip() or article.subject or original.title,
+        queue=queue,
+        article=draft,
+        customer_user=original.customer_user,
+        customer_company=original.customer_company,
+        customer_address=original.customer_address,
+        ticket_type=original.ticket_type if original.ticket_type.valid else None,
+        priority=original.priority if original.priority.valid else None,
+    )
+    # Splitting needs only ``ro`` on the original, linking ``rw``: the link is part of the split
+    # (checked above), made in the agent's name where they may link, else by the system for them.
+    may_link = actor is None or (
+        can(actor, TicketAction.LINK, original) and can(actor, TicketAction.LINK, new_ticket)
+    )
+    core_links.add_link(
+        actor=actor if may_link else None,
+        actor_label=actor_label or ("" if may_link else _label(actor)),
+        source=original,
+        target=new_ticket,
+        link_type=link_type,
+    )
+    _record(
+        original,
+        HistoryType.MISC,
+        actor=actor,
+        actor_label=actor_label,
+        article=article,
+        new=new_ticket.number,
+        comment=_("Article split into the new ticket %(number)s.") % {"number": new_ticket.number},
+    )
+    _record(
+        new_ticket,
+        HistoryType.MISC,
+        actor=actor,
+        actor_label=actor_label,
+        old=original.number,
+        comment=_("Split from an article of ticket %(number)s.") % {"number": original.number},
+    )
+    _emit("TicketSplit", new_ticket, actor, original_ticket_id=original.pk, article_id=article.pk)
+    return new_ticket
+
+
+def _read_stored(attachment: Attachment) -> bytes:
+    try:
+        with attachment.file.open("rb") as stored:
+            return stored.read()
+    except (FileNotFoundError, ValueError) as error:
+        raise ValidationError(
+            _("The file “%(name)s” of the article is missing from the storage.")
+            % {"name": attachment.filename}
+        ) from error
+
+
+# Bulk action (OTOBO AgentTicketBulk) -------------------------------------------------------------
+
+BULK_LINK_TOGETHER_LIMIT = 50  # "link together" makes a link per pair of tickets
+
+
+class BulkLock:
+    KEEP = ""
+    LOCK = "lock"
+    UNLOCK = "unlock"
+
+
+class BulkMerge:
+    NONE = ""
+    INTO_TICKET = "ticket"
+    INTO_OLDEST = "oldest"
+
+
+@dataclass
+class BulkChanges:
+    """What a bulk action does to each ticket; ``None`` / empty leaves an attribute alone."""
+
+    state: TicketState | None = None
+    pending_until: datetime.datetime | None = None
+    queue: Queue | None = None
+    owner: Agent | None = None
+    responsible: Agent | None = None
+    priority: Priority | None = None
+    ticket_type: TicketType | None = None
+    lock: str = BulkLock.KEEP
+    note_subject: str = ""
+    note_body: str = ""
+    note_visible_for_customer: bool = False
+    merge: str = BulkMerge.NONE
+    merge_into: Ticket | None = None
+    link_parent: Ticket | None = None
+    link_together: bool = False
+    unlock_after: bool = False
+
+    def is_empty(self) -> bool:
+        return not (
+            self.state
+            or self.queue
+            or self.owner
+            or self.responsible
+            or self.priority
+            or self.ticket_type
+            or self.lock
+            or self.note_body.strip()
+            or self.merge
+            or self.link_parent
+            or self.link_together
+            or self.unlock_after
+        )
+
+
+@dataclass
+class BulkOutcome:
+    """One ticket of a bulk action: what was done, or why nothing was (``refused``)."""
+
+    ticket: Ticket
+    done: list[str]
+    refused: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+@dataclass
+class BulkReport:
+    outcomes: list[BulkOutcome]
+
+    @property
+    def succeeded(self) -> list[BulkOutcome]:
+        return [item for item in self.outcomes if item.ok]
+
+    @property
+    def refused(self) -> list[BulkOutcome]:
+        return [item for item in self.outcomes if not item.ok]
+
+
+def bulk_action(ticket_ids: Iterable[int], *, actor: Agent, changes: BulkChanges) -> BulkReport:
+    """Apply ``changes`` to each selected ticket that ``actor`` may see, **one transaction per
+    ticket**, each change through its service (which checks its permission). A ticket whose
+    change is refused (``PermissionDenied``, ``ValidationError``) keeps none of the changes and
+    is reported with the reason; the others are changed.
+
+    Order per ticket: note, type, priority, state, contact person, owner, responsible, lock or
+    unlock, link, merge, then "unlock after the action". "Link together" links each ticket with
+    the selected tickets changed before it (Normal), so the changed tickets end up linked pairwise;
+    "merge into the oldest" merges every other selected ticket into the oldest one.
+    """
+    if changes.is_empty():
+        raise ValidationError(_("Choose at least one change."))
+    tickets = selectors.tickets_for_bulk(actor, ticket_ids)
+    if changes.link_together and len(tickets) > BULK_LINK_TOGETHER_LIMIT:
+        raise ValidationError(
+            _("Link together at most %(limit)d tickets at a time.")
+            % {"limit": BULK_LINK_TOGETHER_LIMIT}
+        )
+    merge_into = changes.merge_into if changes.merge == BulkMerge.INTO_TICKET else None
+    if changes.merge == BulkMerge.INTO_OLDEST:
+        merge_into = tickets[0] if tickets else None
+    if changes.merge == BulkMerge.INTO_TICKET and merge_into is None:
+        raise ValidationError({"merge_into": _("Enter the number of the ticket to merge into.")})
+
+    outcomes: list[BulkOutcome] = []
+    linked: list[Ticket] = []
+    for ticket in tickets:
+        done: list[str] = []
+        try:
+            with transaction.atomic():
+                _bulk_one(ticket, actor, changes, done, merge_into=merge_into, linked=linked)
+        except (PermissionDenied, ValidationError) as error:
+            reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+            outcomes.append(BulkOutcome(ticket=ticket, done=[], refused=" ".join(reasons)))
+        else:
+            outcomes.append(BulkOutcome(ticket=ticket, done=done))
+            linked.append(ticket)
+    return BulkReport(outcomes=outcomes)
+
+
+def _bulk_one(
+    ticket: Ticket,
+    actor: Agent,
+    changes: BulkChanges,
+    done: list[str],
+    *,
+    merge_into: Ticket | None,
+    linked: list[Ticket],
+) -> None:
+    """The changes of one ticket (inside its transaction); appends what it did to ``done``."""
+    if changes.note_body.strip():
+        add_note(
+            ticket,
+            actor=actor,
+            subject=changes.note_subject,
+            body=changes.note_body,
+            is_visible_for_customer=changes.note_visible_for_customer,
+        )
+        done.append(_("note added"))
+    if changes.ticket_type and changes.ticket_type.pk != ticket.ticket_type_id:
+        set_type(ticket, actor=actor, ticket_type=changes.ticket_type)
+        done.append(_("type: %s") % changes.ticket_type.display_label)
+    if changes.priority and changes.priority.pk != ticket.priority_id:
+        set_priority(ticket, actor=actor, priority=changes.priority)
+        done.append(_("priority: %s") % changes.priority.display_label)
+    if changes.state and (changes.state.pk != ticket.state_id or changes.state.is_pending):
+        set_state(
+            ticket,
+            actor=actor,
+            state=changes.state,
+            pending_until=changes.pending_until if changes.state.is_pending else None,
+        )
+        done.append(_("state: %s") % changes.state.display_label)
+    if changes.queue and changes.queue.pk != ticket.queue_id:
+        move_ticket(ticket, actor=actor, queue=changes.queue)
+        done.append(_("contact person: %s") % changes.queue.full_name)
+    if changes.owner and changes.owner.pk != ticket.owner_id:
+        set_owner(ticket, actor=actor, owner=changes.owner)
+        done.append(_("owner: %s") % changes.owner.full_name)
+    if changes.responsible and changes.responsible.pk != ticket.responsible_id:
+        set_responsible(ticket, actor=actor, responsible=changes.responsible)
+        done.append(_("responsible: %s") % changes.responsible.full_name)
+    if changes.lock == BulkLock.LOCK:
+        lock_ticket(ticket, actor=actor)
+        done.append(_("locked"))
+    elif changes.lock == BulkLock.UNLOCK and ticket.locked:
+        unlock_ticket(ticket, actor=actor)
+        done.append(_("unlocked"))
+    if changes.link_parent is not None and changes.link_parent.pk != ticket.pk:
+        core_links.add_link(
+            actor=actor,
+            source=changes.link_parent,
+            target=ticket,
+            link_type=LinkType.PARENT_CHILD,
+        )
+        done.append(_("child of %s") % changes.link_parent.number)
+    if changes.link_together:
+        key = core_links.object_key(ticket)
+        for partner in linked:  # pairs already linked keep their link (and its type)
+            if core_links.link_between(core_links.object_key(partner), key) is None:
+                core_links.add_link(
+                    actor=actor, source=partner, target=ticket, link_type=LinkType.NORMAL
+                )
+        if linked:
+            done.append(_("linked with %d tickets") % len(linked))
+    if merge_into is not None and merge_into.pk != ticket.pk:
+        merge_ticket(ticket, into=merge_into, actor=actor)
+        done.append(_("merged into %s") % merge_into.number)
+    elif changes.unlock_after and ticket.locked:
+        unlock_ticket(ticket, actor=actor)
+        done.append(_("unlocked"))

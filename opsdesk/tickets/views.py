@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from opsdesk.accounts.choices import ArticleOrder
 from opsdesk.core.dynamic_fields import labels_by_name
 from opsdesk.core.forms import add_validation_error
+from opsdesk.core.links import links_of
 from opsdesk.core.permissions import agent_required
 from opsdesk.customers.models import CustomerUser
 from opsdesk.customers.selectors import companies_of_user
@@ -248,6 +249,8 @@ def action_menu(ticket: Ticket, allowed: frozenset[str], watching: bool):
                 entry("attributes", _("Title and type")),
                 entry("dynamic_fields", _("Dynamic fields")),
                 entry("time", _("Time accounting")),
+                None if ticket.merged_into_id else entry("merge", _("Merge")),
+                entry("link", _("Link")),
             ],
         ),
         (None, [entry("move", _("Move"))]),
@@ -331,6 +334,7 @@ def zoom(request, pk: int):
         "other_tickets": list(selectors.other_open_tickets_of_customer(ticket, agent)),
         "time_units": ticket.time_accounting.aggregate(total=Sum("units"))["total"],
         "inline_types": INLINE_TYPES,
+        "link_groups": links_of(ticket, agent=agent),
     }
     return render(request, "tickets/zoom.html", context)
 

@@ -7,7 +7,14 @@ from opsdesk.api.urls import API_MODULES, router
 
 
 def test_every_app_module_registers_its_endpoints():
-    assert API_MODULES == ["opsdesk.accounts.api", "opsdesk.customers.api", "opsdesk.tickets.api"]
+    assert API_MODULES == [
+        "opsdesk.accounts.api",
+        "opsdesk.customers.api",
+        "opsdesk.tickets.api",
+        "opsdesk.tickets.search_api",
+        "opsdesk.tickets.merge_api",
+        "opsdesk.core.link_api",
+    ]
     assert {prefix for prefix, _, _ in router.registry} >= {"agents", "groups", "roles"}
     assert "me" in {prefix for prefix, _, _ in router.views}
 

@@ -144,3 +144,25 @@ def test_setup_with_demo_seeds_tickets_once(capsys, monkeypatch):
     assert "Demo tickets seeded: 12" in first
     assert "Demo tickets seeded" not in second
     assert Ticket.objects.count() == 12
+
+
+def test_demo_agents_follow_queues_and_outages_have_linked_children():
+    from opsdesk.core.models import Link, LinkType
+    from opsdesk.tickets.fulltext import filter_tickets
+    from opsdesk.tickets.models import QueueSubscription
+
+    tickets = seed_demo_tickets(40)
+    followed = set(
+        QueueSubscription.objects.filter(agent__login="agent").values_list(
+            "queue__full_name", flat=True
+        )
+    )
+    assert followed == {"Service Desk", "Service Desk::Network", "Service Desk::Hardware"}
+    links = Link.objects.filter(link_type=LinkType.PARENT_CHILD)
+    assert links.exists()
+    linked = {link.target_id for link in links} | {link.source_id for link in links}
+    assert TicketHistory.objects.filter(
+        ticket_id__in=linked, history_type="TicketLinkAdd"
+    ).count() == (2 * links.count())
+    # Every demo article is in the full-text index, Japanese ones found by a 2-character word.
+    assert filter_tickets(Ticket.objects.filter(pk__in=[t.pk for t in tickets]), "接続").exists()
