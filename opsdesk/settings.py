@@ -205,6 +205,9 @@ OPSDESK_PARENT_CLOSE_REQUIRES_CLOSED_CHILDREN = env_bool(
 )
 # Ticket search: at most this many results are listed or exported (OTOBO's SearchLimit).
 OPSDESK_TICKET_SEARCH_LIMIT = int(os.environ.get("OPSDESK_TICKET_SEARCH_LIMIT", "10000"))
+# PostgreSQL stops a ticket search running longer than this many seconds (0: no limit) and the
+# agent is asked to narrow it down, instead of a request that holds a worker for minutes.
+OPSDESK_TICKET_SEARCH_TIMEOUT = float(os.environ.get("OPSDESK_TICKET_SEARCH_TIMEOUT", "15"))
 
 # Outbound mail.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

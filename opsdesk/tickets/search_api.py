@@ -10,15 +10,26 @@ full text with an unclosed quote...) answers 400 with the message under the para
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException
 
 from opsdesk.api.pagination import ApiPagination
 from opsdesk.api.permissions import IsAgent
+from opsdesk.core.db import is_statement_timeout, statement_timeout
 
 from .api import visible_tickets
 from .filtersets import TicketFilterSet
 from .paging import capped_count
 from .serializers import TicketSerializer
+
+
+class SearchTimedOut(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _(
+        "The search took too long and was stopped. Narrow it down with more words, a phrase, "
+        "contact persons, states or a time range."
+    )
+    default_code = "search_timeout"
 
 
 def register(router) -> None:
@@ -70,3 +81,14 @@ class TicketSearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return visible_tickets(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """The page of matching tickets; on PostgreSQL a search running longer than
+        ``OPSDESK_TICKET_SEARCH_TIMEOUT`` seconds answers 503 with a message."""
+        try:
+            with statement_timeout(settings.OPSDESK_TICKET_SEARCH_TIMEOUT):
+                return super().list(request, *args, **kwargs)
+        except Exception as error:
+            if not is_statement_timeout(error):
+                raise
+        raise SearchTimedOut()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from opsdesk.core.db import is_statement_timeout, statement_timeout
 from opsdesk.core.permissions import agent_required
 
 from . import export, search_services, selectors
@@ -76,7 +77,27 @@ def _profiles(agent):
 @require_GET
 def search(request):
     """The form, and once submitted the tickets matching it (``?search=1`` with no criteria:
-    every visible ticket)."""
+    every visible ticket). On PostgreSQL a search running longer than
+    ``OPSDESK_TICKET_SEARCH_TIMEOUT`` seconds is stopped and the agent asked to narrow it."""
+    try:
+        with statement_timeout(settings.OPSDESK_TICKET_SEARCH_TIMEOUT):
+            response = _search(request)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+    except Exception as error:
+        if not is_statement_timeout(error):
+            raise
+    stopped = _(
+        "The search took longer than %(seconds)s seconds and was stopped. Narrow it down: "
+        "add words or a phrase, or choose contact persons, states or a time range."
+    ) % {"seconds": f"{settings.OPSDESK_TICKET_SEARCH_TIMEOUT:g}"}
+    return _search(request, stopped=stopped)
+
+
+def _search(request, *, stopped: str = ""):
+    """The search screen; ``stopped``: the search was stopped (too slow), show the form with
+    this message instead of results."""
     agent = request.user
     criteria = search_services.criteria_from_query(request.GET)
     submitted = bool(criteria) or "search" in request.GET
@@ -98,8 +119,9 @@ def search(request):
         "profile_id": request.GET.get("profile", ""),
         "save_form": SaveSearchForm(agent=agent),
         "search_url": reverse("tickets:search"),
+        "stopped_message": stopped,
     }
-    if submitted and filterset.is_valid():
+    if submitted and filterset.is_valid() and not stopped:
         results = filterset.qs
         paging = any(name in request.GET for name in ("page", "sort", "per_page"))
         if not paging:
@@ -129,7 +151,12 @@ def search(request):
             template = "tickets/search/region.html"
         elif htmx.target == LIST_TARGET and "table" in context:
             template = "tickets/lists/ticket_list.html"
+    if stopped and htmx:
+        template = "tickets/search/region.html"
     response = render(request, template, context)
+    if htmx and stopped:
+        response["HX-Retarget"] = f"#{REGION_TARGET}"
+        response["HX-Reswap"] = "outerHTML"
     if htmx and htmx.target == REGION_TARGET and submitted:
         response["HX-Push-Url"] = clean_url
     patch_vary_headers(response, ("HX-Request", "HX-Target"))

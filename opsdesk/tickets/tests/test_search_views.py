@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 SEARCH = reverse("tickets:search")
 
 
+def TIME_LIMIT_QUERIES() -> int:  # noqa: N802 - reads like the constant it is
+    """Queries that set up a search's statement timeout: none on SQLite."""
+    from django.db import connection
+
+    return 3 if connection.vendor == "postgresql" else 0
+
+
 def searcher(queue, *permissions, **fields):
     """An agent with ``permissions`` on the queue's group who may use the ticket screens (ro on
     ``users``, the search menu's requirement)."""
@@ -185,8 +192,9 @@ def test_the_result_page_needs_the_same_queries_for_2_and_20_tickets(
     # session (read, and save: 3), agent, grants (2), dynamic fields, the priority asked for,
     # state ids of the state type, single-hit probe, capped count, rows; the form's options
     # (queues, states, priorities, types, agents for owner and responsible), the templates and
-    # the roles they are shared with
-    with django_assert_max_num_queries(21):
+    # the roles they are shared with; on PostgreSQL the search's time limit (savepoint, limit,
+    # release)
+    with django_assert_max_num_queries(21 + TIME_LIMIT_QUERIES()):
         response = client.get(SEARCH, {"title": "vpn", "priority": "high", "state_type": "new"})
     assert len(listed(response)) == rows
 
@@ -214,3 +222,49 @@ def test_full_text_combines_with_attributes(agent, client_of, queue):
         SEARCH, {"fulltext": "printer", "state_type": "closed", "page": "1"}
     )
     assert listed(response) == [closed.number]
+
+
+# A search that runs too long (PostgreSQL) -------------------------------------------------------
+
+
+def _slow_searches(monkeypatch):
+    """Every search query sleeps 0.3 s in PostgreSQL; the timeout is 0.05 s."""
+    from opsdesk.tickets import search_views
+
+    base = search_views._base_queryset
+    monkeypatch.setattr(
+        search_views,
+        "_base_queryset",
+        lambda agent: base(agent).extra(where=["(SELECT 1 FROM pg_sleep(0.3)) = 1"]),
+    )
+
+
+def test_a_search_running_too_long_is_stopped_with_a_message(
+    agent, client_of, queue, settings, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are a PostgreSQL feature (SQLite runs unbounded)")
+    settings.OPSDESK_TICKET_SEARCH_TIMEOUT = 0.05
+    TicketFactory(queue=queue, title="Slow one")
+    TicketFactory(queue=queue, title="Slow two")
+    _slow_searches(monkeypatch)
+    client = client_of(agent)
+
+    page = client.get(SEARCH, {"title": "slow"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="search-timeout"' in html
+    assert "took longer than 0.05 seconds" in html
+    assert 'value="slow"' in html  # the form keeps the criteria to narrow them down
+
+    swapped = client.get(
+        SEARCH, {"title": "slow"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-search"
+    )
+    assert swapped["HX-Retarget"] == "#ticket-search"
+    assert 'data-testid="search-timeout"' in swapped.content.decode()
+
+    # The connection is usable afterwards, and without the limit the search answers.
+    settings.OPSDESK_TICKET_SEARCH_TIMEOUT = 0
+    assert "Slow one" in client.get(SEARCH, {"title": "slow"}).content.decode()
