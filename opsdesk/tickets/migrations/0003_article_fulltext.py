@@ -99,6 +99,9 @@ def forwards(apps, schema_editor):
             "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, document)) STORED"
         )
         populate(apps, schema_editor)  # before the index: one build instead of many updates
+        # The rows just written leave deferred foreign-key checks pending, and PostgreSQL
+        # refuses CREATE INDEX on a table with pending trigger events: check them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(f"CREATE INDEX {PG_INDEX} ON {TABLE} USING gin ({PG_COLUMN})")
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_TABLE)

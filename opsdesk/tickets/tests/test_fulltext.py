@@ -298,13 +298,24 @@ def test_search_respects_permissions(world, rw_agent):
     assert found("printer", selectors.tickets_visible_to(nobody)) == set()
 
 
-def test_filter_tickets_is_one_query_and_leaves_blank_text_alone(world, django_assert_num_queries):
+def test_filter_tickets_reads_ids_then_filters_and_leaves_blank_text_alone(
+    world, django_assert_num_queries
+):
     queryset = Ticket.objects.all()
     assert fulltext.filter_tickets(queryset, "  ") is queryset
-    with django_assert_num_queries(1):
+    # A few matching articles: their ticket ids first, then the tickets by that list.
+    with django_assert_num_queries(2):
         assert len(list(fulltext.filter_tickets(queryset, "printer OR 障害"))) == 2
     with pytest.raises(ValidationError):
         fulltext.filter_tickets(queryset, '"unclosed')
+
+
+def test_many_matching_articles_use_a_subquery(world, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(fulltext, "ID_LIST_AT_MOST", 1)
+    filtered = fulltext.filter_tickets(Ticket.objects.all(), "printer OR 障害")
+    assert "SELECT" in str(filtered.query).split("WHERE", 1)[1]  # pk IN (SELECT ticket_id ...)
+    with django_assert_num_queries(1):
+        assert len(list(filtered)) == 2
 
 
 def test_reindexing_an_article_updates_its_row(world):
