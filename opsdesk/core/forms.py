@@ -3,9 +3,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .widgets import inline_options
+
 
 def apply_bootstrap(form: forms.BaseForm, *, validate: bool = True) -> forms.BaseForm:
-    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors.
+    """Give every widget its Bootstrap 5 class, and ``is-invalid`` to fields with errors; selects
+    render their options without the template engine (``widgets.InlineOptionsMixin``).
 
     ``validate=False`` marks only errors already found: a form styled in its ``__init__`` may
     still be setting its choices, so it must not be validated yet.
@@ -24,6 +27,7 @@ def apply_bootstrap(form: forms.BaseForm, *, validate: bool = True) -> forms.Bas
             css = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select"
+            inline_options(widget)
         else:
             css = "form-control"
         classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
