@@ -32,8 +32,11 @@ class TicketListFilterSet(TicketFilterSet):
         if "queue" in self.filters:
             agent = getattr(request, "user", None)
             names = group_names_for(agent, TicketAction.VIEW) if agent is not None else ()
-            # Only queues the agent may see are offered (and accepted): no names leak.
-            self.filters["queue"].queryset = Queue.objects.filter(group__name__in=names)
+            # Only queues the agent may see are offered (and accepted): no names leak. The
+            # options and the filter need the id and full name only.
+            self.filters["queue"].queryset = Queue.objects.filter(group__name__in=names).only(
+                "id", "name", "full_name"
+            )
 
 
 class StatusListFilterSet(TicketListFilterSet):

@@ -481,6 +481,18 @@ class Ticket(TrackedModel):
                 fields=["queue", "state", "-created_at"], name="ticket_queue_state_created"
             ),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),
+            # The ticket lists (selectors "Ticket lists", paging.IdsFirstQuerySet) read these
+            # indexes only, without the table: the queue view's tree counts (open tickets by queue
+            # and lock) and the pages of a queue; the pages sorted by priority and age (one
+            # LIMITed scan per priority) when many queues are shown.
+            models.Index(
+                fields=["state", "queue", "locked", "priority", "created_at", "id"],
+                name="ticket_list_covering",
+            ),
+            models.Index(
+                fields=["priority", "created_at", "id", "state", "queue", "locked"],
+                name="ticket_priority_created",
+            ),
         ]
 
     def __str__(self):

@@ -186,3 +186,34 @@ def test_last_article_preview_needs_ro_and_cuts_the_text(django_assert_max_num_q
         article = selectors.last_article_preview(agent, ticket.pk)
     assert article is not None and len(article.excerpt) == 500
     assert selectors.last_article_preview(agent_with(QueueFactory(), "ro"), ticket.pk) is None
+
+
+def test_known_state_and_queue_ids_save_queries_but_not_the_permission(
+    django_assert_num_queries,
+):
+    queue = QueueFactory()
+    other = QueueFactory()
+    agent = agent_with(queue, "ro")
+    open_ticket = make(queue, "open")
+    make(other, "open")
+    state_ids = selectors.open_state_ids()
+    visible = selectors.visible_queue_ids(agent)
+    with django_assert_num_queries(1):  # the grouped count only
+        assert selectors.open_ticket_counts([queue.pk], state_ids=state_ids) == {queue.pk: (1, 1)}
+    with django_assert_num_queries(1):  # the tickets only
+        tickets = selectors.queue_view_tickets(
+            agent, [queue.pk, other.pk], state_ids=state_ids, visible_ids=visible
+        )
+        assert list(tickets) == [open_ticket]  # other's queue stays out
+    with django_assert_num_queries(2):  # closed states, tickets
+        assert list(selectors.status_view_tickets(agent, closed=True, visible_ids=visible)) == []
+
+
+def test_priority_ids_by_level_follow_the_level_not_the_id():
+    from opsdesk.tickets.models import Priority
+
+    Priority.objects.filter(name="low").update(level=99)
+    ids = selectors.priority_ids_by_level(descending=True)
+    assert ids[0] == Priority.objects.get(name="low").pk
+    assert ids == list(Priority.objects.order_by("-level").values_list("id", flat=True))
+    assert selectors.priority_ids_by_level() == list(reversed(ids))

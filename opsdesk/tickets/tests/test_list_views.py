@@ -463,3 +463,114 @@ def test_pages_beyond_the_last_show_the_last_page(agent_client):
     assert len(rows(client.get(STATUS_VIEW, {"page": "x"}))) == 10
     assert len(rows(client.get(STATUS_VIEW, {"per_page": 15}))) == 12
     assert len(rows(client.get(STATUS_VIEW, {"per_page": 100000}))) == 10  # not offered
+
+
+# Fast paths: page ids first, priority order without the join, rows and tree built in Python ----
+
+
+def _expected_priority_order(tickets, *, descending=True):
+    """Priority level (most urgent first), then oldest first, then id: the queue view's order."""
+    key = [(t.priority.level, -t.created_at.timestamp(), -t.pk) for t in tickets]
+    ordered = sorted(zip(key, tickets, strict=True), key=lambda pair: pair[0], reverse=descending)
+    return [t.pk for _key, t in ordered]
+
+
+def test_queue_view_sorts_by_priority_level_not_id_over_pages(agent_client):
+    # Levels in another order than the ids: "low" becomes the most urgent.
+    Priority = priority("low").__class__
+    Priority.objects.filter(name="low").update(level=99)
+    queue = QueueFactory()
+    other = QueueFactory(group=queue.group)
+    names = ["low", "high", "medium", "very_high", "very_low"]
+    now = timezone.now()
+    tickets = []
+    for number in range(13):
+        ticket = make(queue if number % 3 else other, "open", priority=priority(names[number % 5]))
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=now - datetime.timedelta(minutes=(number * 7) % 5)
+        )
+        tickets.append(ticket)
+    make(queue, "closed", priority=priority("low"))
+    tickets = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_related("priority"))
+    client = agent_client(lister(queue, page_size=10))
+
+    seen = rows(client.get(QUEUE_VIEW, {"queue": "all"}))
+    seen += rows(client.get(QUEUE_VIEW, {"queue": "all", "page": 2}))
+    assert seen == _expected_priority_order(tickets)
+    assert seen[:3] == [t for t in seen if Ticket.objects.get(pk=t).priority.name == "low"]
+
+    ascending = rows(client.get(QUEUE_VIEW, {"queue": "all", "sort": "priority"}))
+    ascending += rows(client.get(QUEUE_VIEW, {"queue": "all", "sort": "priority", "page": 2}))
+    expected = sorted(tickets, key=lambda t: (t.priority.level, -t.created_at.timestamp(), -t.pk))
+    # "priority" ascending: lowest level first; age keeps its own direction (oldest first).
+    assert [Ticket.objects.get(pk=pk).priority.level for pk in ascending] == [
+        t.priority.level for t in expected
+    ]
+
+    in_queue = [t for t in tickets if t.queue_id == queue.pk]
+    assert rows(client.get(QUEUE_VIEW, {"queue": queue.pk})) == _expected_priority_order(in_queue)
+
+
+def test_ids_first_pages_match_the_one_query_order(django_assert_num_queries):
+    from opsdesk.tickets.paging import with_ids_first
+    from opsdesk.tickets.selectors import TICKET_LIST_RELATED, priority_ids_by_level
+
+    queue = QueueFactory()
+    names = ["low", "high", "medium", "very_high", "very_low"]
+    for number in range(9):
+        make(queue, "open", priority=priority(names[number % 5]))
+    tickets = Ticket.objects.filter(queue=queue).select_related(*TICKET_LIST_RELATED)
+    plain = tickets.order_by("-priority__level", "created_at", "id")
+    fast = with_ids_first(tickets).partitioned(
+        "priority_id", priority_ids_by_level(descending=True), then=("created_at", "id")
+    )
+    assert [t.pk for t in fast] == [t.pk for t in plain]  # unsliced: one query, CASE order
+    for low, high in ((0, 4), (4, 8), (8, 12)):
+        with django_assert_num_queries(2):  # the page's ids, then its rows with relations
+            page = list(fast.all()[low:high])
+        assert [t.pk for t in page] == [t.pk for t in plain[low:high]]
+        assert all(t.queue.pk == queue.pk for t in page)  # relations loaded, no query
+    assert fast.count() == 9 and fast.order_by("-id")[0].pk == max(t.pk for t in plain)
+
+
+def test_ticket_rows_are_the_markup_django_tables2_renders(rf):
+    from opsdesk.customers.models import CustomerCompany
+    from opsdesk.tickets.tables import TicketTable
+
+    queue = QueueFactory(name='Tom & "Jerry" <desk>')
+    agent = lister(queue)
+    soon = timezone.now() + datetime.timedelta(hours=3)
+    late = timezone.now() - datetime.timedelta(days=2)
+    company = CustomerCompany.objects.create(customer_id="ACME-1", name="Acme <& Co>")
+    make(queue, "open", title="<script>alert(1)</script> & more", locked=True, owner=agent)
+    make(queue, "new", escalation_at=soon, customer_address="x@example.com")
+    make(queue, "open", escalation_at=late, customer_company=company, customer_address="")
+    request = rf.get("/tickets/status/", {"sort": "-number"})
+    request.user = agent
+    tickets = Ticket.objects.filter(queue=queue).select_related(
+        "queue", "state", "priority", "owner", "customer_user", "customer_company"
+    )
+
+    def rendered(**kwargs):
+        table = TicketTable(tickets, highlight_queue_ids={queue.pk}, order_by="-number", **kwargs)
+        table.paginate(per_page=25)
+        html = re.sub(r"\s+", " ", table.as_html(request))
+        return re.sub(r"> <", "><", html).replace("<td >", "<td>").replace("<tbody >", "<tbody>")
+
+    fast = rendered()
+    assert fast == rendered(template_name="core/generic/table.html")
+    assert "&lt;script&gt;" in fast and "<script>alert" not in fast
+    assert "ticket-available table-info" in fast  # the unlocked tickets of a followed queue
+    assert fast.count('data-testid="ticket-link"') == 3
+
+
+def test_queue_tree_items_escape_names_and_mark_followed_queues(agent_client):
+    queue = QueueFactory(name="R&D <lab>")
+    make(queue, "open")
+    agent = lister(queue)
+    QueueSubscription.objects.create(agent=agent, queue=queue)
+    page = agent_client(agent).get(QUEUE_VIEW, {"queue": queue.pk}).content.decode()
+    assert "R&amp;D &lt;lab&gt;" in page and "R&D <lab>" not in page
+    link = re.search(r'<a class="[^"]*active" aria-current="page"[^>]*data-queue="(\d+)"', page)
+    assert link and int(link.group(1)) == queue.pk
+    assert "★" in page and 'data-testid="queue-count"' in page

@@ -109,8 +109,8 @@ def test_a_page_needs_the_same_queries_for_2_and_20_tickets(
     for index in range(rows):
         TicketFactory(queue=queue, title=f"VPN {index}", body="vpn")
     client = client_for(ro_agent)
-    # the caller's grants (2), the full text's ticket ids, count, tickets; on PostgreSQL the time limit (savepoint, limit,
-    # release)
+    # the caller's grants (2), the full text's ticket ids, count, tickets; on PostgreSQL the
+    # time limit (savepoint, limit, release)
     from .test_search_views import TIME_LIMIT_QUERIES
 
     with django_assert_max_num_queries(5 + TIME_LIMIT_QUERIES()):
