@@ -3,7 +3,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -11,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from opsdesk.core import menu
+from opsdesk.core.http import safe_next_url
 from opsdesk.core.permissions import agent_meets
 
 from . import throttling
@@ -34,14 +34,6 @@ def _start_view(agent: Agent) -> str:
     return reverse("core:dashboard")
 
 
-def _safe_next(request, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return None
-
-
 def _complete_login(request, agent: Agent, next_url: str | None):
     login(request, agent, backend="opsdesk.accounts.backends.AgentBackend")
     request.session[SESSION_GENERATION_KEY] = agent.session_generation
@@ -58,7 +50,7 @@ def login_view(request):
     """Agent sign-in with login or email; throttled; hands over to the TOTP step when enabled."""
     if request.user.is_authenticated:
         return redirect(_start_view(request.user))
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]

@@ -10,11 +10,11 @@ shows what was done to each ticket and what was refused, with the reason.
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opsdesk.core.forms import add_validation_error
+from opsdesk.core.http import safe_next_url
 from opsdesk.core.permissions import agent_required
 
 from . import selectors, services
@@ -30,12 +30,7 @@ def selected_ids(request) -> list[int]:
 def return_url(request) -> str:
     """``next`` when it is a URL of this site, else the Tickets area."""
     data = request.POST if request.method == "POST" else request.GET
-    value = data.get("next", "")
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("core:area_tickets")
+    return safe_next_url(request, data.get("next")) or reverse("core:area_tickets")
 
 
 @agent_required()

@@ -20,7 +20,6 @@ time). ``fulltext`` searches the articles (``fulltext.py``: AND/OR/NOT, "phrases
 
 import calendar
 import datetime
-import re
 
 import django_filters
 from django import forms
@@ -46,6 +45,7 @@ from opsdesk.core.models import DynamicFieldObjectType, DynamicFieldType
 from .choices import StateType
 from .models import Priority, Queue, Ticket, TicketState, TicketType
 from .permissions import TicketAction, group_names_for
+from .selectors import with_number_like
 
 DYNAMIC_FIELD_PREFIX = "extra__"
 
@@ -82,10 +82,7 @@ class TicketNumberFilter(django_filters.CharFilter):
         value = (value or "").strip()
         if not value:
             return qs
-        if "*" not in value:
-            return qs.filter(number=value)
-        parts = [re.escape(part) for part in value.split("*")]
-        return qs.filter(number__regex="^" + ".*".join(parts) + "$")
+        return with_number_like(qs, value)
 
 
 # Agents by login -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from . import services
 from .choices import OPEN_STATE_TYPES, HistoryType
 from .models import Ticket, TicketState
 from .permissions import TicketAction, can
-from .selectors import tickets_visible_to
+from .selectors import tickets_visible_to, with_number_like
 
 TICKET = "ticket"
 # Open child tickets named in the parent-close refusal.
@@ -60,12 +60,7 @@ def search_tickets_to_link(agent, text: str, limit: int) -> list[Ticket]:
         return []
     tickets = tickets_visible_to(agent).select_related("state", "queue__group")
     if NUMBER_PATTERN.match(text) and text.strip("*"):
-        parts = text.split("*")
-        if parts[0]:
-            tickets = tickets.filter(number__startswith=parts[0])
-        if len(parts) > 1:
-            pattern = "^" + ".*".join(re.escape(part) for part in parts)
-            tickets = tickets.filter(number__regex=pattern)
+        tickets = with_number_like(tickets, text.rstrip("*") + "*")  # digits: the number's start
     else:
         tickets = tickets.filter(title__icontains=text)
     return list(tickets.order_by("-created_at", "-id")[:limit])

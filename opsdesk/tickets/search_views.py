@@ -18,12 +18,12 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from opsdesk.core.db import is_statement_timeout, statement_timeout
+from opsdesk.core.http import safe_next_url
 from opsdesk.core.permissions import agent_required
 
 from . import export, search_services, selectors
@@ -260,7 +260,4 @@ def delete_profile(request, pk: int):
     name = profile.name
     search_services.delete_search_profile(profile, actor=request.user)
     messages.success(request, _("The search template “%(name)s” was deleted.") % {"name": name})
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("tickets:search")
+    return redirect(safe_next_url(request, request.POST.get("next")) or "tickets:search")

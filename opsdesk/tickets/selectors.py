@@ -36,6 +36,18 @@ def queues_for(agent: Agent, action: str = TicketAction.VIEW) -> QuerySet[Queue]
     return Queue.objects.filter(valid=True, group__name__in=group_names_for(agent, action))
 
 
+def with_number_like(tickets: QuerySet[Ticket], pattern: str) -> QuerySet[Ticket]:
+    """Tickets whose number is ``pattern``, where ``*`` stands for any characters
+    (``20261124*``, ``*0042``); a pattern with a ``*`` only at its end is a prefix match."""
+    if "*" not in pattern:
+        return tickets.filter(number=pattern)
+    head, _star, tail = pattern.partition("*")
+    if not tail.replace("*", ""):
+        return tickets.filter(number__startswith=head)
+    parts = [re.escape(part) for part in pattern.split("*")]
+    return tickets.filter(number__regex="^" + ".*".join(parts) + "$")
+
+
 def tickets_visible_to(agent: Agent) -> QuerySet[Ticket]:
     """Tickets in queues whose group grants the agent ``ro`` (or more)."""
     return Ticket.objects.filter(queue__group__name__in=group_names_for(agent, TicketAction.VIEW))
